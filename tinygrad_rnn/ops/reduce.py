@@ -1,0 +1,99 @@
+"""Reductions over axes: sum, mean, max, and the softmax family along one axis."""
+
+import numpy as np
+
+from tinygrad_rnn.ops import register
+
+
+def _axes(axis, ndim):
+    """Normalise ``axis`` (None, int or tuple of ints) to a sorted tuple of axes >= 0."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    axes = []
+    for a in axis:
+        if not -ndim <= a < (ndim or 1):
+            raise ValueError(f"axis {a} is out of range for an array of rank {ndim}")
+        axes.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(axes)))
+
+
+def _expand_back(grad_y, axes, keepdims):
+    """Put back the reduced axes of ``grad_y`` as size-1 axes, ready to broadcast."""
+    if keepdims or not axes:
+        return grad_y
+    return np.expand_dims(grad_y, axes)
+
+
+@register("sum")
+def sum(x, axis=None, keepdims=False):
+    axes = _axes(axis, x.ndim)
+    y = np.sum(x, axis=axes, keepdims=keepdims)
+
+    def backward(grad_y):
+        # d sum(x)/dx_i = 1: every element gets the gradient of its sum
+        grad = _expand_back(grad_y, axes, keepdims)
+        return (np.broadcast_to(grad, x.shape),)
+
+    return y, backward
+
+
+@register("mean")
+def mean(x, axis=None, keepdims=False):
+    axes = _axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    y = np.mean(x, axis=axes, keepdims=keepdims)
+
+    def backward(grad_y):
+        # d mean(x)/dx_i = 1 / n, n the number of elements averaged
+        grad = _expand_back(grad_y, axes, keepdims) / count
+        return (np.broadcast_to(grad, x.shape),)
+
+    return y, backward
+
+
+@register("max")
+def max(x, axis=None, keepdims=False):
+    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    axes = _axes(axis, x.ndim)
+    y_kept = np.max(x, axis=axes, keepdims=True)
+    y = y_kept if keepdims else np.squeeze(y_kept, axis=axes)
+
+    def backward(grad_y):
+        # d max(x)/dx_i = 1 / k at each of the k positions holding the max, else 0
+        is_max = x == y_kept
+        count = np.sum(is_max, axis=axes, keepdims=True)
+        grad = _expand_back(grad_y, axes, keepdims)
+        return (grad * is_max / count,)
+
+    return y, backward
+
+
+@register("softmax")
+def softmax(x, axis=-1):
+    # Subtracting the max makes exp overflow-free; softmax does not change.
+    z = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    y = z / np.sum(z, axis=axis, keepdims=True)
+
+    def backward(grad_y):
+        # dL/dx = y * (dL/dy - sum(dL/dy * y)), the softmax Jacobian applied to dL/dy
+        inner = np.sum(grad_y * y, axis=axis, keepdims=True)
+        return (y * (grad_y - inner),)
+
+    return y, backward
+
+
+@register("log_softmax")
+def log_softmax(x, axis=-1):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+    def backward(grad_y):
+        # dL/dx = dL/dy - softmax(x) * sum(dL/dy), with softmax(x) = exp(y)
+        total = np.sum(grad_y, axis=axis, keepdims=True)
+        return (grad_y - np.exp(y) * total,)
+
+    return y, backward

@@ -1,0 +1,114 @@
+"""Ops that move elements without changing them: reshape, transpose, indexing, stacking.
+
+Indexing has a sparse gradient: only the indexed elements of the input receive one. Its
+backward returns a :class:`Scatter` (where, what) instead of a dense array, and the
+engine adds it into the input's gradient buffer in place. An RNN that reads step ``t``
+out of a (B, T, H) array at every step therefore costs O(B*H) per step in backward, not
+a fresh (B, T, H) array of zeros per step.
+"""
+
+import numpy as np
+
+from tinygrad_rnn.ops import register
+from tinygrad_rnn.ops.broadcast import unbroadcast
+
+
+class Scatter:
+    """A sparse gradient: ``values`` to be added into a buffer at ``index``.
+
+    Attributes:
+        index: a NumPy index (ints, slices, integer arrays, ...).
+        values: the gradient of the indexed part, shaped like ``buffer[index]``.
+        repeats: True when the index may name an element more than once, so that
+            plain ``buffer[index] += values`` would drop contributions.
+    """
+
+    __slots__ = ("index", "values", "repeats")
+
+    def __init__(self, index, values, repeats):
+        self.index = index
+        self.values = values
+        self.repeats = repeats
+
+    def add_into(self, buffer):
+        """Add ``values`` into ``buffer`` at ``index``, in place."""
+        if self.repeats:
+            np.add.at(buffer, self.index, self.values)
+        else:
+            buffer[self.index] += self.values
+
+
+def _is_advanced(index):
+    """True when ``index`` uses integer or boolean arrays (NumPy advanced indexing)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+
+
+@register("reshape")
+def reshape(x, shape):
+    def backward(grad_y):
+        # reshaping keeps every element: the gradient is reshaped back
+        return (grad_y.reshape(x.shape),)
+
+    return x.reshape(shape), backward
+
+
+@register("transpose")
+def transpose(x, axes=None):
+    y = np.transpose(x, axes)
+
+    def backward(grad_y):
+        # the gradient moves back through the inverse permutation
+        inverse = None if axes is None else np.argsort(axes)
+        return (np.transpose(grad_y, inverse),)
+
+    return y, backward
+
+
+@register("broadcast_to")
+def broadcast_to(x, shape):
+    def backward(grad_y):
+        # each copy of an element sends its gradient back to that element
+        return (unbroadcast(grad_y, x.shape),)
+
+    return np.broadcast_to(x, shape), backward
+
+
+@register("getitem")
+def getitem(x, index):
+    repeats = _is_advanced(index)
+    y = x[index]
+    if repeats:
+        y = np.asarray(y)
+    else:
+        # Basic indexing gives a view; copy so later in-place edits of x cannot leak.
+        y = np.array(y)
+
+    def backward(grad_y):
+        # d x[index]/dx is 1 at the indexed elements (summed over repeats), else 0
+        return (Scatter(index, grad_y, repeats),)
+
+    return y, backward
+
+
+@register("stack")
+def stack(*arrays, axis=0):
+    y = np.stack(arrays, axis=axis)
+
+    def backward(grad_y):
+        # each input gets its own slice of the gradient along the new axis
+        return tuple(np.moveaxis(grad_y, axis, 0))
+
+    return y, backward
+
+
+@register("concatenate")
+def concatenate(*arrays, axis=0):
+    y = np.concatenate(arrays, axis=axis)
+    ends = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+
+    def backward(grad_y):
+        # each input gets back the block of the gradient it filled
+        return tuple(np.split(grad_y, ends, axis=axis))
+
+    return y, backward

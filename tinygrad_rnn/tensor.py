@@ -1,0 +1,565 @@
+"""The Tensor: a NumPy array that records the ops applied to it, and backward().
+
+Every op on a Tensor that requires a gradient creates a node holding the op's output,
+its input tensors (``parents``) and the op's ``backward`` function. ``backward()`` visits
+the nodes reachable from the output in reverse creation order (a valid topological
+order, since a node is always created after its inputs), with an explicit list instead
+of recursion, so graphs of any depth work. Gradients are accumulated, never assigned: a
+tensor that feeds several ops, such as a weight used at every time step, receives the sum
+of their contributions.
+"""
+
+import contextlib
+import itertools
+import warnings
+
+import numpy as np
+
+from tinygrad_rnn.ops import OPS
+from tinygrad_rnn.ops.shape import Scatter
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_grad_enabled = True
+_creation_order = itertools.count()
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Context in which ops are not recorded: results never require a gradient.
+
+    Example:
+        >>> with tr.no_grad():
+        ...     y = model(x)   # nothing is kept for backward
+    """
+    global _grad_enabled
+    before = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = before
+
+
+def is_grad_enabled():
+    """True unless called inside :func:`no_grad`."""
+    return _grad_enabled
+
+
+def _float_dtype(dtype):
+    """Check that ``dtype`` is float32 or float64 and return it as a NumPy dtype."""
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"Tensor dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _to_array(data, dtype):
+    """Copy ``data`` into a new float32 or float64 array (float64 unless told)."""
+    if dtype is not None:
+        return np.array(data, dtype=_float_dtype(dtype))
+    array = np.array(data)
+    if array.dtype in _FLOAT_DTYPES:
+        return array
+    if array.dtype.kind in "biu":
+        if isinstance(data, np.ndarray):
+            warnings.warn(
+                f"Tensor: casting a {array.dtype} array to float64", stacklevel=3
+            )
+        return array.astype(np.float64)
+    raise TypeError(f"Tensor data must be float32 or float64, got {array.dtype}")
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Args:
+        data: array-like (Tensor, NumPy array, list, number). The data is copied.
+        requires_grad: record ops on this tensor so ``backward()`` reaches it.
+        dtype: float32 or float64. By default float32 and float64 data keep their
+            dtype; integer and boolean data become float64.
+
+    Attributes:
+        data: the NumPy array. Editing it in place (``t.data[...] = a``) is allowed.
+        grad: the accumulated gradient, a NumPy array of ``data``'s shape and dtype,
+            or None before the first ``backward()`` that reaches this tensor.
+        requires_grad: whether ops on this tensor are recorded.
+
+    Raises:
+        TypeError: for a dtype other than float32 or float64.
+
+    Notes:
+        Binary ops accept Tensors, NumPy arrays, lists and Python numbers on either
+        side; non-Tensor operands take the Tensor's dtype. Combining a float32 with a
+        float64 Tensor raises instead of silently promoting: use ``.astype()``.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_seq")
+
+    # Make NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._parents = ()
+        self._backward = None
+        self._op = None
+        self._seq = next(_creation_order)
+
+    @classmethod
+    def _result(cls, data, parents, backward, op):
+        """Build an op's output; record it when gradients are on and wanted."""
+        out = object.__new__(cls)
+        out.data = data
+        out.grad = None
+        out._seq = next(_creation_order)
+        if _grad_enabled and any(p.requires_grad for p in parents):
+            out.requires_grad = True
+            out._parents = parents
+            out._backward = backward
+            out._op = op
+        else:
+            out.requires_grad = False
+            out._parents = ()
+            out._backward = None
+            out._op = None
+        return out
+
+    # ------------------------------------------------------------ properties
+
+    @property
+    def shape(self):
+        """The shape of ``data``, a tuple."""
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        """The NumPy dtype of ``data`` (float32 or float64)."""
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def size(self):
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        """True for tensors not produced by a recorded op (inputs, parameters)."""
+        return self._op is None
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = f", dtype={self.dtype}"
+        if self._op is not None:
+            extra += f", op={self._op}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    def item(self):
+        """The single element as a Python float.
+
+        Raises:
+            ValueError: if the tensor has more than one element.
+        """
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a single element, shape is {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The underlying NumPy array (shared, not copied)."""
+        return self.data
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        out = Tensor.__new__(Tensor)
+        out.data = self.data
+        out.grad = None
+        out.requires_grad = False
+        out._parents = ()
+        out._backward = None
+        out._op = None
+        out._seq = next(_creation_order)
+        return out
+
+    def zero_grad(self):
+        """Forget the accumulated gradient (``grad`` becomes None)."""
+        self.grad = None
+
+    # -------------------------------------------------------------- backward
+
+    def backward(self, grad=None, retain_graph=False):
+        """Backpropagate from this tensor, adding dL/dt into ``t.grad`` of every leaf.
+
+        Args:
+            grad: dL/dself. May be omitted only when self has one element (then 1).
+            retain_graph: keep the graph so that ``backward()`` can run through it
+                again. By default each node releases its saved arrays as soon as its
+                gradient is passed on.
+
+        Raises:
+            RuntimeError: if self does not require a gradient, or the graph was
+                already released by an earlier ``backward()``.
+            ValueError: if ``grad`` is missing for a non-scalar or has the wrong shape.
+
+        Notes:
+            Leaf gradients accumulate across calls (``grad`` is added to, like
+            PyTorch); call ``zero_grad()`` between training steps. A second
+            ``backward()`` through the same graph raises unless the first one passed
+            ``retain_graph=True``; with it, every leaf gets its gradient added once
+            more.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the "
+                "computation had requires_grad=True (or it ran under no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() on a tensor of shape {self.shape} needs an explicit "
+                    "grad of that shape; only single-element tensors default to 1"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            if grad.shape != self.shape:
+                raise ValueError(
+                    f"backward(): grad has shape {grad.shape}, tensor has {self.shape}"
+                )
+            grad = grad.astype(self.dtype, copy=False)
+        _run_backward(self, grad, retain_graph)
+
+    # ------------------------------------------------------------- operators
+
+    def _lift(self, other):
+        """Turn a number, list or array into a constant Tensor of this dtype."""
+        if isinstance(other, Tensor):
+            if other.data.dtype != self.data.dtype:
+                raise TypeError(
+                    f"cannot combine {self.dtype} and {other.dtype} tensors; "
+                    "convert one with .astype()"
+                )
+            return other
+        array = np.asarray(other)
+        if array.dtype.kind == "f" and array.ndim and array.dtype != self.data.dtype:
+            raise TypeError(
+                f"cannot combine a {self.dtype} tensor with a {array.dtype} array; "
+                "convert one of them"
+            )
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"cannot combine a tensor with {type(other).__name__}")
+        return Tensor._result(array.astype(self.data.dtype), (), None, None)
+
+    def __add__(self, other):
+        return _apply("add", self, self._lift(other))
+
+    def __radd__(self, other):
+        return _apply("add", self._lift(other), self)
+
+    def __sub__(self, other):
+        return _apply("sub", self, self._lift(other))
+
+    def __rsub__(self, other):
+        return _apply("sub", self._lift(other), self)
+
+    def __mul__(self, other):
+        return _apply("mul", self, self._lift(other))
+
+    def __rmul__(self, other):
+        return _apply("mul", self._lift(other), self)
+
+    def __truediv__(self, other):
+        return _apply("div", self, self._lift(other))
+
+    def __rtruediv__(self, other):
+        return _apply("div", self._lift(other), self)
+
+    def __pow__(self, other):
+        return _pow(self, self._lift(other))
+
+    def __rpow__(self, other):
+        return _pow(self._lift(other), self)
+
+    def __neg__(self):
+        return _apply("neg", self)
+
+    def __matmul__(self, other):
+        return matmul(self, self._lift(other))
+
+    def __rmatmul__(self, other):
+        return matmul(self._lift(other), self)
+
+    def __getitem__(self, index):
+        return _apply("getitem", self, index=_plain_index(index))
+
+    # ------------------------------------------------------- elementwise ops
+
+    def exp(self):
+        """e ** x, elementwise."""
+        return _apply("exp", self)
+
+    def log(self):
+        """Natural logarithm, elementwise. Values <= 0 give -inf or nan, as NumPy."""
+        return _apply("log", self)
+
+    def tanh(self):
+        """Hyperbolic tangent, elementwise."""
+        return _apply("tanh", self)
+
+    def sigmoid(self):
+        """1 / (1 + e ** -x), elementwise, computed without overflow."""
+        return _apply("sigmoid", self)
+
+    def relu(self):
+        """max(x, 0), elementwise. The gradient at exactly 0 is taken as 0."""
+        return _apply("relu", self)
+
+    def sqrt(self):
+        """x ** 0.5, elementwise."""
+        return self**0.5
+
+    def clip(self, low, high):
+        """Limit values to [low, high]; the gradient is 0 outside that range."""
+        return _apply("clip", self, low=low, high=high)
+
+    def astype(self, dtype):
+        """This tensor cast to ``dtype`` (float32 or float64), differentiably."""
+        dtype = _float_dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        return _apply("astype", self, dtype=dtype)
+
+    # ------------------------------------------------------------ reductions
+
+    def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis`` (None: all axes)."""
+        return _apply("sum", self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis`` (None: all axes)."""
+        return _apply("mean", self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis``; tied maxima share the gradient equally."""
+        return _apply("max", self, axis=axis, keepdims=keepdims)
+
+    def softmax(self, axis=-1):
+        """exp(x) / sum(exp(x)) along ``axis``, stable for any finite logits."""
+        return _apply("softmax", self, axis=axis)
+
+    def log_softmax(self, axis=-1):
+        """log(softmax(x)) along ``axis``, computed without exp overflow."""
+        return _apply("log_softmax", self, axis=axis)
+
+    # ------------------------------------------------------------ shape ops
+
+    def reshape(self, *shape):
+        """The same elements in a new shape; accepts ``reshape(2, 3)`` or a tuple."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _apply("reshape", self, shape=shape)
+
+    def transpose(self, *axes):
+        """Permute the axes (reverse them when none are given)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _apply("transpose", self, axes=axes or None)
+
+    @property
+    def T(self):
+        """The tensor with its axes reversed."""
+        return self.transpose()
+
+    def broadcast_to(self, shape):
+        """A view of this tensor repeated along broadcast axes, as ``np.broadcast_to``."""
+        return _apply("broadcast_to", self, shape=tuple(shape))
+
+
+# ------------------------------------------------------------------ the engine
+
+
+def _apply(name, *inputs, **params):
+    """Run op ``name`` on the inputs' arrays and record it if gradients are wanted."""
+    try:
+        data, backward = OPS[name](*[t.data for t in inputs], **params)
+    except (ValueError, IndexError) as error:
+        shapes = ", ".join(str(t.shape) for t in inputs)
+        raise type(error)(f"{name} on shapes {shapes}: {error}") from None
+    return Tensor._result(data, inputs, backward, name)
+
+
+def _pow(base, exponent):
+    """base ** exponent, asking for the exponent's gradient only when it is needed."""
+    needs = (base.requires_grad, exponent.requires_grad)
+    return _apply("pow", base, exponent, needs=needs)
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` of tensors of rank >= 2 (batch axes broadcast).
+
+    Shapes:
+        a: (..., N, K)
+        b: (..., K, M)
+        returns: (..., N, M)
+
+    Raises:
+        ValueError: if an operand has rank < 2 or the inner sizes differ.
+    """
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(
+            f"matmul needs operands of rank >= 2, got shapes {a.shape} and {b.shape}; "
+            "reshape vectors to (1, n) or (n, 1)"
+        )
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(
+            f"matmul: inner sizes differ, {a.shape} @ {b.shape} "
+            f"({a.shape[-1]} != {b.shape[-2]})"
+        )
+    needs = (a.requires_grad, b.requires_grad)
+    return _apply("matmul", a, b, needs=needs)
+
+
+def _plain_index(index):
+    """Replace Tensors (and lists) inside an index by NumPy integer or bool arrays."""
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        index = index.data
+    if isinstance(index, (list, np.ndarray)):
+        array = np.asarray(index)
+        if array.dtype.kind == "f":
+            if not np.all(array == np.round(array)):
+                raise IndexError("tensor index has non-integer values")
+            array = array.astype(np.intp)
+        return array
+    return index
+
+
+def _graph(root):
+    """The nodes that need a gradient and lead to ``root``, last-created first."""
+    nodes = [root]
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        parents = node._parents
+        if parents is None:
+            raise RuntimeError(
+                f"backward() through a graph already released by an earlier backward() "
+                f"(at op {node._op}); pass retain_graph=True to the first backward() "
+                "to run through the same graph twice"
+            )
+        for parent in parents:
+            if parent.requires_grad and id(parent) not in seen:
+                seen.add(id(parent))
+                nodes.append(parent)
+                stack.append(parent)
+    nodes.sort(key=_seq, reverse=True)
+    return nodes
+
+
+def _seq(node):
+    return node._seq
+
+
+def _run_backward(root, grad, retain_graph):
+    """Propagate ``grad`` = dL/droot to every leaf that requires a gradient.
+
+    ``grads`` maps id(node) -> dL/dnode collected so far. A buffer in ``owned`` was
+    allocated here and can be added to in place; any other array may be shared with an
+    op's saved values, so the first addition to it makes a fresh array.
+    """
+    grads = {id(root): grad}
+    owned = set()
+    for node in _graph(root):
+        key = id(node)
+        grad_node = grads.pop(key, None)
+        if grad_node is None:
+            continue
+        if node._op is None:
+            _add_to_leaf(node, grad_node, key in owned)
+            continue
+        grads_in = node._backward(grad_node)
+        for parent, grad_in in zip(node._parents, grads_in):
+            if grad_in is not None and parent.requires_grad:
+                _accumulate(grads, owned, parent, grad_in, node._op)
+        if not retain_graph:
+            node._parents = None
+            node._backward = None
+
+
+def _accumulate(grads, owned, parent, grad_in, op):
+    """Add one op's gradient for ``parent`` into ``grads``."""
+    key = id(parent)
+    total = grads.get(key)
+    if type(grad_in) is Scatter:
+        if total is None:
+            total = np.zeros_like(parent.data)
+            grads[key] = total
+            owned.add(key)
+        elif key not in owned:
+            total = total.copy()
+            grads[key] = total
+            owned.add(key)
+        grad_in.add_into(total)
+        return
+    if grad_in.shape != parent.data.shape or grad_in.dtype != parent.data.dtype:
+        raise RuntimeError(
+            f"op {op!r} returned a gradient of shape {grad_in.shape} and dtype "
+            f"{grad_in.dtype} for an input of shape {parent.shape} and dtype "
+            f"{parent.dtype}"
+        )
+    if total is None:
+        grads[key] = grad_in
+    elif key in owned:
+        total += grad_in
+    else:
+        grads[key] = total + grad_in
+        owned.add(key)
+
+
+def _add_to_leaf(leaf, grad, owned):
+    """Add ``grad`` into ``leaf.grad``, never keeping an array an op may share."""
+    if leaf.grad is None:
+        leaf.grad = grad if owned else np.array(grad)
+    else:
+        leaf.grad = leaf.grad + grad
+
+
+# --------------------------------------------------------- functional forms
+
+
+def stack(tensors, axis=0):
+    """Join tensors of equal shape along a new axis, as ``np.stack``."""
+    tensors = _as_tensors(tensors, "stack")
+    return _apply("stack", *tensors, axis=axis)
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis, as ``np.concatenate``."""
+    tensors = _as_tensors(tensors, "concatenate")
+    return _apply("concatenate", *tensors, axis=axis)
+
+
+def _as_tensors(items, name):
+    items = list(items)
+    if not items:
+        raise ValueError(f"{name} needs at least one tensor")
+    first = next((t for t in items if isinstance(t, Tensor)), None)
+    if first is None:
+        return [Tensor(t) for t in items]
+    return [first._lift(t) for t in items]
