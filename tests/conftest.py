@@ -33,7 +33,9 @@ def require_oracle(name):
     try:
         return importlib.import_module(name)
     except ImportError as error:
-        message = f"oracle {name!r} is not installed ({error}); pip install -e .[oracle]"
+        message = (
+            f"oracle {name!r} is not installed ({error}); pip install -e .[oracle]"
+        )
         if REQUIRE_ORACLES:
             pytest.fail(message)
         pytest.skip(message)

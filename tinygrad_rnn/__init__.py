@@ -1,6 +1,7 @@
-"""tinygrad_rnn: a minimal NumPy autodiff framework for seeing how recurrent networks learn.
+"""tinygrad_rnn: a minimal NumPy autodiff framework for seeing how RNNs learn.
 
-The public surface::
+The public surface: ``Tensor``, ``no_grad``, ``gradcheck``, the ``nn`` layers,
+``losses``, ``optim``, ``data`` helpers and ``fit``. For example::
 
     import tinygrad_rnn as tr
     x = tr.Tensor([[1.0, 2.0]], requires_grad=True)
@@ -9,8 +10,11 @@ The public surface::
     tr.gradcheck(lambda x: (x.tanh() ** 2).sum(), [x])
 """
 
+from tinygrad_rnn import data, losses, nn, optim
 from tinygrad_rnn.gradcheck import GradcheckError, gradcheck
+from tinygrad_rnn.nn.init import manual_seed
 from tinygrad_rnn.ops import OPS
+from tinygrad_rnn.optim import clip_grad_norm
 from tinygrad_rnn.tensor import (
     Tensor,
     concatenate,
@@ -19,11 +23,19 @@ from tinygrad_rnn.tensor import (
     no_grad,
     stack,
 )
+from tinygrad_rnn.training import fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "OPS",
+    "clip_grad_norm",
+    "data",
+    "fit",
+    "losses",
+    "manual_seed",
+    "nn",
+    "optim",
     "GradcheckError",
     "Tensor",
     "concatenate",

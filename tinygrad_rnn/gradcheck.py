@@ -3,8 +3,8 @@
 For a function ``fn`` of tensors, the loss ``L = sum(v * fn(*inputs))`` with a fixed
 random ``v`` (or ``v = 1`` for a single-element output) is differentiated twice: once by
 ``backward()`` and once numerically, element by element, with
-``(L(x + eps) - L(x - eps)) / (2 eps)``. Any disagreement beyond ``atol + rtol * |numeric|``
-is reported with the input, the element and both values.
+``(L(x + eps) - L(x - eps)) / (2 eps)``. Any disagreement beyond
+``atol + rtol * |numeric|`` is reported with the input, the element and both values.
 """
 
 import numpy as np

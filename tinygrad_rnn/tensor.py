@@ -1,12 +1,12 @@
 """The Tensor: a NumPy array that records the ops applied to it, and backward().
 
 Every op on a Tensor that requires a gradient creates a node holding the op's output,
-its input tensors (``parents``) and the op's ``backward`` function. ``backward()`` visits
-the nodes reachable from the output in reverse creation order (a valid topological
-order, since a node is always created after its inputs), with an explicit list instead
-of recursion, so graphs of any depth work. Gradients are accumulated, never assigned: a
-tensor that feeds several ops, such as a weight used at every time step, receives the sum
-of their contributions.
+its input tensors (``parents``) and the op's ``backward`` function. ``backward()``
+visits the nodes reachable from the output in reverse creation order (a valid
+topological order, since a node is always created after its inputs), with an explicit
+list instead of recursion, so graphs of any depth work. Gradients are accumulated,
+never assigned: a tensor that feeds several ops, such as a weight used at every time
+step, receives the sum of their contributions.
 """
 
 import contextlib
@@ -93,7 +93,15 @@ class Tensor:
         float64 Tensor raises instead of silently promoting: use ``.astype()``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_seq")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_parents",
+        "_backward",
+        "_op",
+        "_seq",
+    )
 
     # Make NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping.
     __array_ufunc__ = None
@@ -385,7 +393,7 @@ class Tensor:
         return self.transpose()
 
     def broadcast_to(self, shape):
-        """A view of this tensor repeated along broadcast axes, as ``np.broadcast_to``."""
+        """This tensor repeated along broadcast axes, as ``np.broadcast_to``."""
         return _apply("broadcast_to", self, shape=tuple(shape))
 
 

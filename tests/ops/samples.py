@@ -2,8 +2,8 @@
 
 ``SAMPLES[name]`` is a strategy drawing ``(fn, inputs, tolerances)``: ``fn`` applies op
 ``name`` (through the public Tensor API) to float64 ``inputs``, and ``tolerances`` are
-extra keyword arguments for gradcheck. Values stay away from kinks (relu at 0, clip at its
-ends), domain edges (log near 0, division near 0) and ties (max).
+extra keyword arguments for gradcheck. Values stay away from kinks (relu at 0, clip at
+its ends), domain edges (log near 0, division near 0) and ties (max).
 """
 
 import numpy as np

@@ -6,7 +6,7 @@ from tinygrad_rnn.ops import register
 
 
 def _axes(axis, ndim):
-    """Normalise ``axis`` (None, int or tuple of ints) to a sorted tuple of axes >= 0."""
+    """Normalise ``axis`` (None, an int or a tuple) to a sorted tuple of axes >= 0."""
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):

@@ -1,0 +1,136 @@
+"""Losses: cross-entropy on logits or on probabilities (Keras's rule), and mean squared
+error. Each returns a scalar Tensor, the mean over every position (batch and time).
+
+Shape letters: B batch, T time steps, C classes; ``...`` is (B,) or (B, T).
+"""
+
+import numpy as np
+
+from tinygrad_rnn.data import one_hot
+from tinygrad_rnn.tensor import Tensor
+
+KERAS_EPSILON = 1e-7
+
+
+def _targets(targets, predictions, name):
+    """Check targets: integer ids of shape (...) or one-hot floats of shape (..., C).
+
+    Returns:
+        (ids, None) for integer ids, or (None, one-hot Tensor) for one-hot targets.
+    """
+    if isinstance(targets, Tensor):
+        targets = targets.data
+    targets = np.asarray(targets)
+    classes = predictions.shape[-1]
+    if targets.dtype.kind in "iu":
+        if targets.shape != predictions.shape[:-1]:
+            raise ValueError(
+                f"{name}: integer targets must have shape {predictions.shape[:-1]} "
+                f"(predictions {predictions.shape} without the class axis), "
+                f"got {targets.shape}"
+            )
+        if targets.size and (targets.min() < 0 or targets.max() >= classes):
+            raise ValueError(
+                f"{name}: target ids must lie in [0, {classes - 1}], got values from "
+                f"{targets.min()} to {targets.max()}"
+            )
+        return targets, None
+    if targets.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: targets must be integer ids or floats, not {targets.dtype}"
+        )
+    if targets.shape != predictions.shape:
+        raise ValueError(
+            f"{name}: one-hot targets must have the predictions' shape "
+            f"{predictions.shape}, got {targets.shape}"
+        )
+    return None, Tensor(targets, dtype=predictions.dtype)
+
+
+def _check_predictions(predictions, name):
+    if not isinstance(predictions, Tensor):
+        raise TypeError(
+            f"{name}: predictions must be a Tensor, got {type(predictions)}"
+        )
+    if predictions.ndim < 2:
+        raise ValueError(
+            f"{name}: predictions need a batch and a class axis, "
+            f"got {predictions.shape}"
+        )
+
+
+def _pick(log_probs, ids):
+    """log_probs[..., ids] for each position: (..., C) with ids (...) -> (N,)."""
+    classes = log_probs.shape[-1]
+    rows = log_probs.reshape(-1, classes)  # (N, C)
+    return rows[np.arange(rows.shape[0]), ids.reshape(-1)]  # (N,)
+
+
+def cross_entropy(logits, targets):
+    """Softmax cross-entropy on logits, averaged over every position.
+
+    ``L = mean(-log_softmax(logits)[target])``. Computed through log_softmax, so huge
+    logits, and targets whose probability underflows to 0, still give finite values and
+    gradients. Matches ``torch.nn.functional.cross_entropy`` (class axis last).
+
+    Args:
+        logits: Tensor (..., C).
+        targets: integer ids (...) or one-hot / probability targets (..., C).
+
+    Returns:
+        A scalar Tensor.
+
+    Raises:
+        ValueError: if the targets' shape does not fit, or an id is out of [0, C).
+    """
+    _check_predictions(logits, "cross_entropy")
+    ids, dense = _targets(targets, logits, "cross_entropy")
+    log_probs = logits.log_softmax(axis=-1)
+    if ids is not None:
+        return -_pick(log_probs, ids).mean()
+    return -(log_probs * dense).sum(axis=-1).mean()
+
+
+def categorical_crossentropy(probs, targets, epsilon=KERAS_EPSILON):
+    """Cross-entropy on probabilities, exactly as Keras 3 computes it.
+
+    Keras renormalises the probabilities over the class axis, clips them to
+    [epsilon, 1 - epsilon] with epsilon = 1e-7, and averages ``-sum(y * log p)`` over
+    every position. Use it after a Dense layer with softmax activation, as in the
+    reference notebook; prefer :func:`cross_entropy` on logits otherwise.
+
+    Args:
+        probs: Tensor (..., C) of probabilities.
+        targets: integer ids (...) or one-hot targets (..., C).
+        epsilon: the clipping bound.
+
+    Returns:
+        A scalar Tensor.
+
+    Notes:
+        The clip has zero gradient outside [epsilon, 1 - epsilon], as in Keras: a
+        probability saturated at 0 or 1 stops learning there.
+    """
+    _check_predictions(probs, "categorical_crossentropy")
+    ids, dense = _targets(targets, probs, "categorical_crossentropy")
+    if ids is not None:
+        dense = Tensor(one_hot(ids, probs.shape[-1], dtype=probs.dtype))
+    probs = probs / probs.sum(axis=-1, keepdims=True)
+    probs = probs.clip(epsilon, 1.0 - epsilon)
+    return -(dense * probs.log()).sum(axis=-1).mean()
+
+
+def mean_squared_error(predictions, targets):
+    """mean((predictions - targets) ** 2) over every element.
+
+    Raises:
+        ValueError: if the shapes differ.
+    """
+    target_shape = np.shape(targets.data if isinstance(targets, Tensor) else targets)
+    if predictions.shape != target_shape:
+        raise ValueError(
+            f"mean_squared_error: predictions {predictions.shape} and targets "
+            f"{target_shape} differ in shape"
+        )
+    diff = predictions - targets
+    return (diff * diff).mean()

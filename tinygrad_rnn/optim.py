@@ -1,0 +1,172 @@
+"""Optimisers (SGD, Adam) and gradient clipping by global norm.
+
+Each optimiser updates its parameters' arrays in place from their ``grad``; parameters
+whose ``grad`` is None are left alone. Adam comes in the two forms that Keras and
+PyTorch use, which differ in where epsilon enters (see :class:`Adam`).
+"""
+
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    """Base class: holds the parameter list and clears gradients.
+
+    Raises:
+        ValueError: if ``params`` is empty or holds a tensor without requires_grad.
+    """
+
+    def __init__(self, params):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not getattr(p, "requires_grad", False):
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {i} does not require grad"
+                )
+
+    def zero_grad(self):
+        """Set every parameter's ``grad`` to None."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        """Update every parameter that has a gradient."""
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum (PyTorch's form).
+
+    ``b = momentum * b + g`` (``b = g`` on the first step), then ``p -= lr * b``; with
+    momentum 0, ``p -= lr * g``. Keras writes the same rule as ``m = momentum * m -
+    lr * g; p += m``: equal for a constant learning rate, up to round-off.
+
+    Args:
+        params: the tensors to update.
+        lr: the learning rate (> 0).
+        momentum: in [0, 1).
+    """
+
+    def __init__(self, params, lr, momentum=0.0):
+        super().__init__(params)
+        if lr <= 0:
+            raise ValueError(f"SGD: lr must be > 0, got {lr}")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must lie in [0, 1), got {momentum}")
+        self.lr = lr
+        self.momentum = momentum
+        self.buffers = [None] * len(self.params)
+
+    def step(self):
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            direction = p.grad
+            if self.momentum:
+                buffer = self.buffers[i]
+                if buffer is None:
+                    buffer = self.buffers[i] = p.grad.copy()
+                else:
+                    buffer *= self.momentum
+                    buffer += p.grad
+                direction = buffer
+            p.data -= self.lr * direction
+
+
+class Adam(Optimizer):
+    """Adam, in Keras's form (the default) or PyTorch's.
+
+    With m, v the running means of g and g**2 and t the step count (from 1):
+
+    - form='keras' (epsilon 1e-7 by default), as ``keras.optimizers.Adam``::
+
+        alpha = lr * sqrt(1 - beta2**t) / (1 - beta1**t)
+        p -= alpha * m / (sqrt(v) + eps)
+
+    - form='torch' (epsilon 1e-8 by default), as ``torch.optim.Adam``::
+
+        p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    The two agree when eps is negligible next to sqrt(v); they differ where gradients
+    are tiny. The Keras form is the default because the reference exercise is a Keras
+    notebook.
+
+    Args:
+        params: the tensors to update.
+        lr: the learning rate.
+        beta1, beta2: decay rates of the first and second moment, in [0, 1).
+        eps: the epsilon; None takes the form's default.
+        form: 'keras' or 'torch'.
+    """
+
+    DEFAULT_EPS = {"keras": 1e-7, "torch": 1e-8}
+
+    def __init__(
+        self, params, lr=0.001, beta1=0.9, beta2=0.999, eps=None, form="keras"
+    ):
+        super().__init__(params)
+        if form not in self.DEFAULT_EPS:
+            raise ValueError(f"Adam: form must be 'keras' or 'torch', got {form!r}")
+        for name, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam: {name} must lie in [0, 1), got {beta}")
+        if lr <= 0:
+            raise ValueError(f"Adam: lr must be > 0, got {lr}")
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = self.DEFAULT_EPS[form] if eps is None else eps
+        self.form = form
+        self.t = 0
+        self.m = [np.zeros_like(p.data) for p in self.params]
+        self.v = [np.zeros_like(p.data) for p in self.params]
+
+    def step(self):
+        self.t += 1
+        b1, b2, t = self.beta1, self.beta2, self.t
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = p.grad
+            if g is None:
+                continue
+            if self.form == "keras":
+                # m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+                m *= b1
+                m += g * (1.0 - b1)
+                v *= b2
+                v += (g * g) * (1.0 - b2)
+                alpha = self.lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+                p.data -= (m * alpha) / (np.sqrt(v) + self.eps)
+            else:
+                # the same moments, written as PyTorch computes them
+                m += (g - m) * (1.0 - b1)
+                v *= b2
+                v += (1.0 - b2) * g * g
+                denom = np.sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps
+                p.data += (-self.lr / (1.0 - b1**t)) * (m / denom)
+
+
+def clip_grad_norm(params, max_norm):
+    """Scale all gradients together so that their global L2 norm is at most max_norm.
+
+    As ``torch.nn.utils.clip_grad_norm_``: the scale is max_norm / (norm + 1e-6),
+    applied only when it is below 1.
+
+    Args:
+        params: tensors whose ``grad`` to clip (None grads are skipped).
+        max_norm: the largest allowed norm (> 0).
+
+    Returns:
+        The global norm before clipping, a float.
+    """
+    if max_norm <= 0:
+        raise ValueError(f"clip_grad_norm: max_norm must be > 0, got {max_norm}")
+    grads = [p.grad for p in params if p.grad is not None]
+    total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+    scale = max_norm / (total + 1e-6)
+    if scale < 1.0:
+        for g in grads:
+            g *= scale
+    return total
