@@ -10,12 +10,14 @@ step, receives the sum of their contributions.
 """
 
 import contextlib
+import gc
 import itertools
 import warnings
 
 import numpy as np
 
 from tinygrad_rnn.ops import OPS
+from tinygrad_rnn.ops.matmul import WeightGrad
 from tinygrad_rnn.ops.shape import Scatter
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -124,13 +126,18 @@ class Tensor:
         out.data = data
         out.grad = None
         out._seq = next(_creation_order)
-        if _grad_enabled and any(p.requires_grad for p in parents):
-            out.requires_grad = True
+        record = False
+        if _grad_enabled:
+            for parent in parents:
+                if parent.requires_grad:
+                    record = True
+                    break
+        out.requires_grad = record
+        if record:
             out._parents = parents
             out._backward = backward
             out._op = op
         else:
-            out.requires_grad = False
             out._parents = ()
             out._backward = None
             out._op = None
@@ -484,60 +491,108 @@ def _seq(node):
     return node._seq
 
 
-def _run_backward(root, grad, retain_graph):
-    """Propagate ``grad`` = dL/droot to every leaf that requires a gradient.
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector inside the block, then restore it.
 
-    ``grads`` maps id(node) -> dL/dnode collected so far. A buffer in ``owned`` was
-    allocated here and can be added to in place; any other array may be shared with an
-    op's saved values, so the first addition to it makes a fresh array.
+    The graph holds no reference cycles (nodes point only to their inputs, backward
+    functions only to arrays), so reference counting alone frees it; pausing the
+    collector saves it from scanning thousands of fresh nodes over and over while an
+    unrolled loop or a backward pass creates them.
     """
-    grads = {id(root): grad}
-    owned = set()
-    for node in _graph(root):
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_backward(root, grad, retain_graph):
+    """Propagate ``grad`` = dL/droot to every leaf that requires a gradient."""
+    grads = _Gradients()
+    grads.add(root, grad, "backward")
+    with gc_paused():
+        for node in _graph(root):
+            grad_node, owned = grads.pop(node)
+            if grad_node is None:
+                continue
+            if node._op is None:
+                _add_to_leaf(node, grad_node, owned)
+                continue
+            grads_in = node._backward(grad_node)
+            for parent, grad_in in zip(node._parents, grads_in):
+                if grad_in is not None and parent.requires_grad:
+                    grads.add(parent, grad_in, node._op)
+            if not retain_graph:
+                node._parents = None
+                node._backward = None
+
+
+class _Gradients:
+    """dL/dnode for the nodes that the backward pass has reached but not yet visited.
+
+    A gradient arrives as a dense array, a :class:`Scatter` (added into a zero buffer)
+    or a :class:`WeightGrad` (kept until the node is visited, then all of them are
+    multiplied out in one GEMM). A buffer in ``owned`` was allocated here and is added
+    to in place; any other array may be shared with an op's saved values, so the first
+    addition to it makes a fresh array.
+    """
+
+    __slots__ = ("dense", "owned", "pending")
+
+    def __init__(self):
+        self.dense = {}
+        self.owned = set()
+        self.pending = {}
+
+    def add(self, node, grad, op):
         key = id(node)
-        grad_node = grads.pop(key, None)
-        if grad_node is None:
-            continue
-        if node._op is None:
-            _add_to_leaf(node, grad_node, key in owned)
-            continue
-        grads_in = node._backward(grad_node)
-        for parent, grad_in in zip(node._parents, grads_in):
-            if grad_in is not None and parent.requires_grad:
-                _accumulate(grads, owned, parent, grad_in, node._op)
-        if not retain_graph:
-            node._parents = None
-            node._backward = None
-
-
-def _accumulate(grads, owned, parent, grad_in, op):
-    """Add one op's gradient for ``parent`` into ``grads``."""
-    key = id(parent)
-    total = grads.get(key)
-    if type(grad_in) is Scatter:
+        kind = type(grad)
+        if kind is WeightGrad:
+            self.pending.setdefault(key, []).append(grad)
+            return
+        total = self.dense.get(key)
+        if kind is Scatter:
+            if total is None:
+                total = self.dense[key] = np.zeros_like(node.data)
+                self.owned.add(key)
+            elif key not in self.owned:
+                total = self.dense[key] = total.copy()
+                self.owned.add(key)
+            grad.add_into(total)
+            return
+        if grad.shape != node.data.shape or grad.dtype != node.data.dtype:
+            raise RuntimeError(
+                f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
+                f"{grad.dtype} for an input of shape {node.shape} and dtype "
+                f"{node.dtype}"
+            )
         if total is None:
-            total = np.zeros_like(parent.data)
-            grads[key] = total
-            owned.add(key)
-        elif key not in owned:
-            total = total.copy()
-            grads[key] = total
-            owned.add(key)
-        grad_in.add_into(total)
-        return
-    if grad_in.shape != parent.data.shape or grad_in.dtype != parent.data.dtype:
-        raise RuntimeError(
-            f"op {op!r} returned a gradient of shape {grad_in.shape} and dtype "
-            f"{grad_in.dtype} for an input of shape {parent.shape} and dtype "
-            f"{parent.dtype}"
-        )
-    if total is None:
-        grads[key] = grad_in
-    elif key in owned:
-        total += grad_in
-    else:
-        grads[key] = total + grad_in
-        owned.add(key)
+            self.dense[key] = grad
+        elif key in self.owned:
+            total += grad
+        else:
+            self.dense[key] = total + grad
+            self.owned.add(key)
+
+    def pop(self, node):
+        """(dL/dnode or None, whether that array is owned here), forgetting it."""
+        key = id(node)
+        total = self.dense.pop(key, None)
+        owned = key in self.owned
+        self.owned.discard(key)
+        pending = self.pending.pop(key, None)
+        if pending is not None:
+            product = WeightGrad.total(pending)
+            if total is None:
+                total, owned = product, True
+            elif owned:
+                total += product
+            else:
+                total, owned = total + product, True
+        return total, owned
 
 
 def _add_to_leaf(leaf, grad, owned):

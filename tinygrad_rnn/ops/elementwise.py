@@ -121,7 +121,10 @@ def tanh(x):
 
     def backward(grad_y):
         # d tanh(x)/dx = 1 - tanh(x)**2, reusing y instead of recomputing
-        return (grad_y * (1.0 - y * y),)
+        grad_x = np.multiply(y, y, out=np.empty_like(y))  # one buffer, reused
+        np.subtract(1.0, grad_x, out=grad_x)
+        grad_x *= grad_y
+        return (grad_x,)
 
     return y, backward
 

@@ -1,9 +1,52 @@
-"""Matrix product, 2-D and batched, with NumPy's broadcasting of the batch axes."""
+"""Matrix product, 2-D and batched, with NumPy's broadcasting of the batch axes.
+
+When the right operand is a 2-D matrix (a weight), every leading axis of the left one
+is folded into the rows of a single 2-D product. NumPy's batched matmul would otherwise
+loop over the batch axes in small pieces, which is many times slower for a
+(B, T, F) @ (F, H) product. The weight's gradient is returned as a :class:`WeightGrad`,
+which the engine evaluates once for all the ops that share the weight.
+"""
 
 import numpy as np
 
 from tinygrad_rnn.ops import register
 from tinygrad_rnn.ops.broadcast import unbroadcast
+
+
+class WeightGrad:
+    """The gradient of a 2-D weight b in ``y = a @ b``: ``rows_a^T @ rows_grad``.
+
+    Returned unevaluated so that the engine can add up the contributions of every op
+    that used the weight (one per time step in an RNN) as a single GEMM over all their
+    rows, instead of T small GEMMs and T additions.
+
+    Attributes:
+        rows_a: a with its leading axes folded into rows, (N, K).
+        rows_grad: dL/dy likewise, (N, M).
+    """
+
+    __slots__ = ("rows_a", "rows_grad")
+
+    def __init__(self, rows_a, rows_grad):
+        self.rows_a = rows_a
+        self.rows_grad = rows_grad
+
+    @staticmethod
+    def total(pending):
+        """Sum of rows_a^T @ rows_grad over a list of WeightGrads, as one GEMM."""
+        if len(pending) == 1:
+            return pending[0].rows_a.T @ pending[0].rows_grad
+        rows_a = np.concatenate([p.rows_a for p in pending])  # (sum N, K)
+        rows_grad = np.concatenate([p.rows_grad for p in pending])  # (sum N, M)
+        return rows_a.T @ rows_grad  # (K, M)
+
+
+def _rows_times(a, b):
+    """a @ b for a 2-D b, as one 2-D product over all of a's leading axes."""
+    if a.ndim == 2:
+        return a @ b
+    rows = a.reshape(-1, a.shape[-1]) @ b  # (N, M), N = prod(leading axes)
+    return rows.reshape(a.shape[:-1] + (b.shape[-1],))
 
 
 @register("matmul")
@@ -15,19 +58,22 @@ def matmul(a, b, needs=(True, True)):
         b: (..., K, M)
         returns: (..., N, M), the batch axes broadcast together
     """
-    y = a @ b
+    y = _rows_times(a, b) if b.ndim == 2 else a @ b
 
     def backward(grad_y):
         # dL/da = dL/dy @ b^T, dL/db = a^T @ dL/dy, summed over broadcast batch axes
         grad_a = grad_b = None
-        if needs[0]:
-            grad_a = unbroadcast(grad_y @ np.swapaxes(b, -1, -2), a.shape)
-        if needs[1]:
-            if b.ndim == 2:
-                # One GEMM over every batch row at once: (K, rows) @ (rows, M)
-                rows_a = a.reshape(-1, a.shape[-1])
-                grad_b = rows_a.T @ grad_y.reshape(-1, grad_y.shape[-1])
-            else:
+        if b.ndim == 2:
+            if needs[0]:
+                grad_a = _rows_times(grad_y, b.T)
+            if needs[1]:
+                # a^T @ dL/dy over every row at once, evaluated by the engine
+                rows_a = a.reshape(-1, a.shape[-1])  # (N, K)
+                grad_b = WeightGrad(rows_a, grad_y.reshape(-1, grad_y.shape[-1]))
+        else:
+            if needs[0]:
+                grad_a = unbroadcast(grad_y @ np.swapaxes(b, -1, -2), a.shape)
+            if needs[1]:
                 grad_b = unbroadcast(np.swapaxes(a, -1, -2) @ grad_y, b.shape)
         return grad_a, grad_b
 
