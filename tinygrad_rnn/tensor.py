@@ -12,6 +12,7 @@ step, receives the sum of their contributions.
 import contextlib
 import gc
 import itertools
+import operator
 import warnings
 
 import numpy as np
@@ -448,20 +449,30 @@ def matmul(a, b):
     return _apply("matmul", a, b, needs=needs)
 
 
+_BASIC_INDEX = (int, slice, type(None), type(Ellipsis))
+
+
 def _plain_index(index):
     """Replace Tensors (and lists) inside an index by NumPy integer or bool arrays."""
-    if isinstance(index, tuple):
-        return tuple(_plain_index(i) for i in index)
-    if isinstance(index, Tensor):
-        index = index.data
-    if isinstance(index, (list, np.ndarray)):
-        array = np.asarray(index)
+    if type(index) is not tuple:
+        return _plain_index_part(index)
+    for part in index:
+        if not isinstance(part, _BASIC_INDEX):
+            return tuple(_plain_index_part(p) for p in index)
+    return index
+
+
+def _plain_index_part(part):
+    if isinstance(part, Tensor):
+        part = part.data
+    if isinstance(part, (list, np.ndarray)):
+        array = np.asarray(part)
         if array.dtype.kind == "f":
             if not np.all(array == np.round(array)):
                 raise IndexError("tensor index has non-integer values")
             array = array.astype(np.intp)
         return array
-    return index
+    return part
 
 
 def _graph(root):
@@ -483,12 +494,11 @@ def _graph(root):
                 seen.add(id(parent))
                 nodes.append(parent)
                 stack.append(parent)
-    nodes.sort(key=_seq, reverse=True)
+    nodes.sort(key=_creation_index, reverse=True)
     return nodes
 
 
-def _seq(node):
-    return node._seq
+_creation_index = operator.attrgetter("_seq")
 
 
 @contextlib.contextmanager

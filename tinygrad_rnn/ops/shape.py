@@ -76,13 +76,9 @@ def broadcast_to(x, shape):
 
 @register("getitem")
 def getitem(x, index):
+    # Basic indexing gives a view of x, advanced indexing a copy, as in NumPy.
     repeats = _is_advanced(index)
-    y = x[index]
-    if repeats:
-        y = np.asarray(y)
-    else:
-        # Basic indexing gives a view; copy so later in-place edits of x cannot leak.
-        y = np.array(y)
+    y = np.asarray(x[index])
 
     def backward(grad_y):
         # d x[index]/dx is 1 at the indexed elements (summed over repeats), else 0
