@@ -17,6 +17,7 @@ import tinygrad_rnn as tr
 from tests.conftest import require_oracle
 from tests.parity import common
 from tests.parity.common import assert_close, rel_error
+from tinygrad_rnn.nn import init
 
 # Keras turns torch tensors into arrays with np.array(x), which NumPy 2 warns about
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -111,6 +112,51 @@ def test_100_epoch_training_matches_keras_float64(keras_float64, kind):
     assert_close(our_losses, keras_losses, "per-epoch losses", elementwise=True)
     for mine, theirs in zip(our_weights, keras_weights):
         assert_close(mine, theirs, "final weights")
+
+
+class _Replay:
+    """A stand-in for a NumPy Generator that returns given standard draws."""
+
+    def __init__(self, draws):
+        self.draws = draws
+
+    def uniform(self, low, high, size):
+        return low + (high - low) * self.draws  # NumPy's own formula
+
+    def standard_normal(self, size):
+        assert self.draws.shape == size, (self.draws.shape, size)
+        return self.draws
+
+
+def _keras_generator(torch, seed):
+    # keras/src/backend/torch/random.py seeds a torch Generator with an int seed
+    return torch.Generator().manual_seed(seed)
+
+
+@pytest.mark.parametrize("shape", [(5, 5), (3, 7), (7, 3)])
+def test_initialisers_follow_keras_recipes(keras_float64, shape):
+    keras = keras_float64
+    torch = require_oracle("torch")
+    glorot = keras.initializers.GlorotUniform(seed=42)(shape, dtype="float64")
+    generator = _keras_generator(torch, 42)
+    uniform = torch.rand(shape, generator=generator, dtype=torch.float64)
+    ours = init.glorot_uniform(shape, _Replay(uniform.numpy()))
+    assert_close(ours, keras.ops.convert_to_numpy(glorot), "glorot_uniform")
+
+    orthogonal = keras.initializers.Orthogonal(seed=7)(shape, dtype="float64")
+    draw_shape = (max(shape), min(shape))
+    normal = torch.normal(
+        0.0,
+        1.0,
+        size=draw_shape,
+        generator=_keras_generator(torch, 7),
+        dtype=torch.float64,
+    )
+    ours = init.orthogonal(shape, _Replay(normal.numpy()))
+    assert_close(ours, keras.ops.convert_to_numpy(orthogonal), "orthogonal")
+
+    zeros = keras.initializers.Zeros()(shape, dtype="float64")
+    np.testing.assert_array_equal(init.zeros(shape), zeros)
 
 
 def test_the_float64_fixture_undoes_the_demotion_and_restores_it(request):
