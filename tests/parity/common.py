@@ -20,6 +20,7 @@ VOCAB = sorted(set(TEXT))  # ['A', 'E', 'K', 'R', 'S']
 HIDDEN = 5
 EPOCHS = 100
 LR = 0.1
+KINDS = ("many_to_many", "one_to_many", "many_to_one")
 
 MEASURED = {}  # (test id, quantity) -> worst relative error seen
 current_test = ""  # set by the autouse fixture in tests/parity/conftest.py
@@ -108,3 +109,29 @@ def train_ours(model, x, y, loss, make_optimizer, epochs=EPOCHS):
     optimizer = make_optimizer(model.parameters())
     history = tr.fit(model, x, y, loss, optimizer, epochs=epochs, verbose=0)
     return np.array(history["loss"]), model.state_dict()
+
+
+def random_model(kind, features, hidden, classes, steps, seed):
+    """A SimpleRNN model of one of KINDS with random weights (and a non-zero bias)
+    whose Dense outputs logits."""
+    rng = np.random.default_rng(seed)
+    rnn = tr.nn.SimpleRNN(
+        features, hidden, return_sequences=kind != "many_to_one", rng=rng
+    )
+    # torch-style initialisation gives a non-zero bias, so the bias is exercised
+    dense = tr.nn.Dense(hidden, classes, initialization="torch", rng=rng)
+    rnn.cell.bias.data[...] = rng.uniform(-0.3, 0.3, hidden)
+    if kind == "many_to_one":
+        return tr.nn.Sequential(rnn, dense)
+    layers = [rnn, tr.nn.TimeDistributed(dense)]
+    if kind == "one_to_many":
+        layers.insert(0, tr.nn.RepeatVector(steps))
+    return tr.nn.Sequential(*layers)
+
+
+def our_loss(logits, targets, loss):
+    """cross_entropy on logits, or Keras's categorical_crossentropy on softmax(logits),
+    as ``loss`` is 'logits' or 'probabilities'."""
+    if loss == "logits":
+        return tr.losses.cross_entropy(logits, targets)
+    return tr.losses.categorical_crossentropy(logits.softmax(-1), targets)

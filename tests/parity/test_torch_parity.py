@@ -20,8 +20,6 @@ from tests.conftest import require_oracle
 from tests.parity import common
 from tests.parity.common import assert_close
 
-KINDS = ("many_to_many", "one_to_many", "many_to_one")
-
 
 def _torch_model(torch, ours, kind, freeze_bias_hh=True):
     """nn.RNN + nn.Linear holding ``ours``'s weights, and a forward function."""
@@ -47,22 +45,6 @@ def _torch_model(torch, ours, kind, freeze_bias_hh=True):
     return rnn, linear, forward
 
 
-def _our_model(kind, features, hidden, classes, steps, seed):
-    rng = np.random.default_rng(seed)
-    rnn = tr.nn.SimpleRNN(
-        features, hidden, return_sequences=kind != "many_to_one", rng=rng
-    )
-    # torch-style initialisation gives a non-zero bias, so the bias is exercised
-    dense = tr.nn.Dense(hidden, classes, initialization="torch", rng=rng)
-    rnn.cell.bias.data[...] = rng.uniform(-0.3, 0.3, hidden)
-    if kind == "many_to_one":
-        return tr.nn.Sequential(rnn, dense)
-    layers = [rnn, tr.nn.TimeDistributed(dense)]
-    if kind == "one_to_many":
-        layers.insert(0, tr.nn.RepeatVector(steps))
-    return tr.nn.Sequential(*layers)
-
-
 def _torch_keras_cce(torch, probs, targets):
     """Keras's categorical cross-entropy written in torch (renormalise, clip, mean)."""
     probs = probs / probs.sum(-1, keepdim=True)
@@ -79,15 +61,9 @@ def _torch_loss(torch, logits, targets, loss):
     return _torch_keras_cce(torch, torch.softmax(logits, -1), targets)
 
 
-def _our_loss(model_output, targets, loss):
-    if loss == "logits":
-        return tr.losses.cross_entropy(model_output, targets)
-    return tr.losses.categorical_crossentropy(model_output.softmax(-1), targets)
-
-
 @settings(max_examples=12)
 @given(
-    kind=st.sampled_from(KINDS),
+    kind=st.sampled_from(common.KINDS),
     loss=st.sampled_from(("logits", "probabilities")),
     batch=st.integers(1, 4),
     steps=st.integers(1, 6),
@@ -101,7 +77,7 @@ def test_forward_loss_and_every_gradient_match_torch(
 ):
     torch = require_oracle("torch")
     rng = np.random.default_rng(seed + 1)
-    model = _our_model(kind, features, hidden, classes, steps, seed)
+    model = common.random_model(kind, features, hidden, classes, steps, seed)
     x_shape = (batch, features) if kind == "one_to_many" else (batch, steps, features)
     x = rng.standard_normal(x_shape)
     y_steps = () if kind == "many_to_one" else (steps,)
@@ -109,7 +85,7 @@ def test_forward_loss_and_every_gradient_match_torch(
 
     x_ours = tr.Tensor(x, requires_grad=True)
     logits = model(x_ours)
-    value = _our_loss(logits, y, loss)
+    value = common.our_loss(logits, y, loss)
     value.backward()
 
     rnn, linear, forward = _torch_model(torch, model, kind, freeze_bias_hh=False)
@@ -139,7 +115,7 @@ def test_forward_loss_and_every_gradient_match_torch(
         assert_close(p.grad, torch_grads[name], f"{case}: dL/d(every weight)")
 
 
-def _torch_train(torch, model, one_to_many, loss, make_optimizer):
+def _torch_train(torch, model, one_to_many, loss, make_optimizer, epochs=None):
     x, y = common.task(one_to_many)
     kind = "one_to_many" if one_to_many else "many_to_many"
     rnn, linear, forward = _torch_model(torch, model, kind)
@@ -147,7 +123,7 @@ def _torch_train(torch, model, one_to_many, loss, make_optimizer):
     optimizer = make_optimizer(params)
     x, y = torch.tensor(x), torch.tensor(y)
     losses = []
-    for _ in range(common.EPOCHS):
+    for _ in range(epochs or common.EPOCHS):
         optimizer.zero_grad()
         value = _torch_loss(torch, forward(x), y, loss)
         value.backward()
@@ -200,7 +176,7 @@ def test_100_epoch_training_matches_torch(kind, optimizer, loss):
     )
 
     def our_loss(logits, targets):
-        return _our_loss(logits, targets, loss)
+        return common.our_loss(logits, targets, loss)
 
     x, y = common.task(one_to_many)
     our_losses, our_state = common.train_ours(fresh_model(), x, y, our_loss, make_ours)
