@@ -10,7 +10,7 @@ The public surface: ``Tensor``, ``no_grad``, ``gradcheck``, the ``nn`` layers,
     tr.gradcheck(lambda x: (x.tanh() ** 2).sum(), [x])
 """
 
-from tinygrad_rnn import data, losses, nn, optim
+from tinygrad_rnn import data, interop, losses, nn, optim
 from tinygrad_rnn.gradcheck import GradcheckError, gradcheck
 from tinygrad_rnn.nn.init import manual_seed
 from tinygrad_rnn.ops import OPS
@@ -32,6 +32,7 @@ __all__ = [
     "clip_grad_norm",
     "data",
     "fit",
+    "interop",
     "losses",
     "manual_seed",
     "nn",
