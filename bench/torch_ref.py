@@ -10,50 +10,20 @@ gradient and is not handed to Adam. The model is then exactly the Keras one, and
 the gradient of ``bias_ih_l0`` is the gradient of the Keras bias.
 
 Threads: torch is set to the number of threads NumPy's BLAS uses, so both
-libraries get the same cores (see ``numpy_blas_threads``).
+libraries get the same cores (see threads.py).
 """
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
+
+from threads import numpy_blas_threads
 
 try:
     import torch
     import torch.nn.functional as F
 except ImportError:  # optional benchmark dependency
     torch = None
-
-
-def numpy_blas_threads() -> int | None:
-    """Number of threads NumPy's BLAS uses, or None if it cannot be determined.
-
-    Uses threadpoolctl when installed; otherwise asks the OpenBLAS library that is
-    loaded into this process (NumPy wheels ship scipy-openblas) directly.
-    """
-    try:
-        import threadpoolctl
-
-        for info in threadpoolctl.threadpool_info():
-            if info.get("user_api") == "blas":
-                return int(info["num_threads"])
-    except ImportError:
-        pass
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {ln.split()[-1] for ln in f if "openblas" in ln.lower()}
-    except OSError:
-        return None
-    names = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-             "openblas_get_num_threads")
-    for path in sorted(libs):
-        lib = ctypes.CDLL(path)
-        for name in names:
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                return int(fn())
-    return None
 
 
 class TorchRNN:
