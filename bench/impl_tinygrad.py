@@ -14,12 +14,14 @@ Expected API (guess, may change):
     dense = tr.nn.Dense(H, C)               # .kernel (H,C) .bias (C,)
     model = tr.nn.Sequential(rnn, tr.nn.TimeDistributed(dense))
     loss  = tr.losses.cross_entropy(logits, targets_int)  # mean over B*T
-    opt   = tr.optim.Adam(model.parameters(), lr=1e-3, eps_form="torch")
+    opt   = tr.optim.Adam(model.parameters(), lr=1e-3, form="torch")
+            # (the brief guessed eps_form="torch"; both spellings are tried)
     opt.zero_grad(); loss.backward(); opt.step()
     tr.Tensor(array, requires_grad=...)     # .data is a NumPy array, .grad too
                                             # (or a Tensor holding one)
 
-Only ``_build`` and ``_weights`` below should need changing when the API settles.
+Only ``_build``, ``_weights`` and ``_optimizer`` below should need changing when
+the API settles.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ def _weights(cell, dense) -> dict:
     }
 
 
+def _optimizer(tr, params):
+    """ADAPT HERE: Adam in torch form (eps after sqrt of bias-corrected v)."""
+    try:
+        return tr.optim.Adam(params, lr=1e-3, form="torch")
+    except TypeError:
+        return tr.optim.Adam(params, lr=1e-3, eps_form="torch")
+
+
 def _numpy(a) -> np.ndarray:
     """A Tensor, a Tensor's grad or an array -> ndarray."""
     return np.asarray(getattr(a, "data", a))
@@ -64,7 +74,7 @@ class TinygradRNN:
         self.named = _weights(cell, dense)
         for k, p in self.named.items():  # load the shared weights, in `dtype`
             p.data = np.array(params[k], dtype=dtype)
-        self.opt = tr.optim.Adam(self.model.parameters(), lr=1e-3, eps_form="torch")
+        self.opt = _optimizer(tr, list(self.model.parameters()))
 
     def _loss(self, x, y):
         logits = self.model(self.tr.Tensor(x))  # (B, T, C)
