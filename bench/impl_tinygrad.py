@@ -108,4 +108,6 @@ def factory(params: dict, dtype) -> TinygradRNN:
     try:
         return TinygradRNN(tr, params, dtype)
     except (AttributeError, TypeError) as e:  # API not there yet / changed
-        raise Skip(f"tinygrad_rnn lacks the expected API ({type(e).__name__}: {e})")
+        raise Skip(
+            f"tinygrad_rnn lacks the expected API ({type(e).__name__}: {e})"
+        ) from e

@@ -329,7 +329,9 @@ def main(argv=None):
         for dt in a.dtypes:
             x = x64.astype(dt)
             timed = [i for i in active if i not in bad]
-            factories = {i: (lambda i=i: make(i, params, dt)) for i in timed}
+            factories = {
+                i: (lambda i=i, p=params, d=dt: make(i, p, d)) for i in timed
+            }
             times = time_rounds(factories, x, y, a.rounds, a.round_time, a.pause,
                                 a.max_steps)
             for impl in a.impls:

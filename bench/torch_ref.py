@@ -16,7 +16,6 @@ libraries get the same cores (see threads.py).
 from __future__ import annotations
 
 import numpy as np
-
 from threads import numpy_blas_threads
 
 try:
