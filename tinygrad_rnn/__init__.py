@@ -18,12 +18,13 @@ from tinygrad_rnn.optim import clip_grad_norm
 from tinygrad_rnn.tensor import (
     Tensor,
     concatenate,
+    gc_paused,
     is_grad_enabled,
     matmul,
     no_grad,
     stack,
 )
-from tinygrad_rnn.training import fit
+from tinygrad_rnn.training import fit, train_step
 
 __version__ = "0.1.0"
 
@@ -40,9 +41,11 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "concatenate",
+    "gc_paused",
     "gradcheck",
     "is_grad_enabled",
     "matmul",
     "no_grad",
     "stack",
+    "train_step",
 ]

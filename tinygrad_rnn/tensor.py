@@ -506,9 +506,14 @@ def gc_paused():
     """Pause Python's cyclic garbage collector inside the block, then restore it.
 
     The graph holds no reference cycles (nodes point only to their inputs, backward
-    functions only to arrays), so reference counting alone frees it; pausing the
-    collector saves it from scanning thousands of fresh nodes over and over while an
-    unrolled loop or a backward pass creates them.
+    functions only to arrays), so reference counting alone frees it. Around a whole
+    training step (forward, backward, update) the collector would only scan the
+    thousands of nodes an unrolled RNN creates, again and again, before they are freed
+    anyway; :func:`tinygrad_rnn.train_step` pauses it there.
+
+    Notes:
+        Pause around a whole step, not part of one: nodes still alive when the
+        collector resumes are scanned then.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -523,21 +528,20 @@ def _run_backward(root, grad, retain_graph):
     """Propagate ``grad`` = dL/droot to every leaf that requires a gradient."""
     grads = _Gradients()
     grads.add(root, grad, "backward")
-    with gc_paused():
-        for node in _graph(root):
-            grad_node, owned = grads.pop(node)
-            if grad_node is None:
-                continue
-            if node._op is None:
-                _add_to_leaf(node, grad_node, owned)
-                continue
-            grads_in = node._backward(grad_node)
-            for parent, grad_in in zip(node._parents, grads_in):
-                if grad_in is not None and parent.requires_grad:
-                    grads.add(parent, grad_in, node._op)
-            if not retain_graph:
-                node._parents = None
-                node._backward = None
+    for node in _graph(root):
+        grad_node, owned = grads.pop(node)
+        if grad_node is None:
+            continue
+        if node._op is None:
+            _add_to_leaf(node, grad_node, owned)
+            continue
+        grads_in = node._backward(grad_node)
+        for parent, grad_in in zip(node._parents, grads_in):
+            if grad_in is not None and parent.requires_grad:
+                grads.add(parent, grad_in, node._op)
+        if not retain_graph:
+            node._parents = None
+            node._backward = None
 
 
 class _Gradients:

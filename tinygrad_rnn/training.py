@@ -7,7 +7,7 @@ before that batch's update, as Keras reports them.
 
 import numpy as np
 
-from tinygrad_rnn.tensor import Tensor
+from tinygrad_rnn.tensor import Tensor, gc_paused
 
 
 def accuracy(predictions, targets):
@@ -22,6 +22,31 @@ def accuracy(predictions, targets):
     if targets.dtype.kind == "f":
         targets = np.argmax(targets, axis=-1)
     return float(np.mean(predicted == targets))
+
+
+def train_step(model, x, y, loss, optimizer):
+    """One update: forward, loss, backward, optimiser step. Returns (loss, predictions).
+
+    Python's cyclic garbage collector is paused for the step (and restored), since the
+    graph has no cycles and is freed by reference counting as backward walks it.
+
+    Args:
+        model: a callable Module.
+        x: the batch's inputs, a Tensor or array.
+        y: the batch's targets, as ``loss`` expects.
+        loss: a function (predictions, targets) -> scalar Tensor.
+        optimizer: an optimiser over the model's parameters.
+
+    Returns:
+        (the loss as a float, the predictions Tensor)
+    """
+    with gc_paused():
+        predictions = model(x)
+        value = loss(predictions, y)
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+    return value.item(), predictions
 
 
 def fit(
@@ -77,16 +102,9 @@ def fit(
         for start in range(0, count, batch_size):
             batch = order[start : start + batch_size]
 
-            # forward and loss
-            predictions = model(Tensor(x[batch]) if x.dtype.kind == "f" else x[batch])
-            value = loss(predictions, y[batch])
-
-            # backward and update
-            optimizer.zero_grad()
-            value.backward()
-            optimizer.step()
-
-            total_loss += value.item() * len(batch)
+            inputs = Tensor(x[batch]) if x.dtype.kind == "f" else x[batch]
+            value, predictions = train_step(model, inputs, y[batch], loss, optimizer)
+            total_loss += value * len(batch)
             total_correct += accuracy(predictions, y[batch]) * len(batch)
 
         logs = {"loss": total_loss / count, "accuracy": total_correct / count}

@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_rnn.nn import init
 from tinygrad_rnn.nn.layers import activate, as_input, check_activation, check_input
 from tinygrad_rnn.nn.module import Module
-from tinygrad_rnn.tensor import Tensor, gc_paused, stack
+from tinygrad_rnn.tensor import Tensor, stack
 
 
 class SimpleRNNCell(Module):
@@ -143,10 +143,9 @@ class RNN(Module):
 
         x_proj = cell.project(x)  # (B, T, G)
         outputs = []
-        with gc_paused():
-            for t in range(steps):
-                y_t, state = cell.step(x_proj[:, t], state)  # (B, H)
-                outputs.append(y_t)
+        for t in range(steps):
+            y_t, state = cell.step(x_proj[:, t], state)  # (B, H)
+            outputs.append(y_t)
 
         y = stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         if self.return_state:

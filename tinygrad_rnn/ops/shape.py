@@ -40,8 +40,11 @@ class Scatter:
 
 def _is_advanced(index):
     """True when ``index`` uses integer or boolean arrays (NumPy advanced indexing)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+    parts = index if type(index) is tuple else (index,)
+    for part in parts:
+        if isinstance(part, (np.ndarray, list)):
+            return True
+    return False
 
 
 @register("reshape")
