@@ -1,7 +1,8 @@
 """tinygrad_rnn: a minimal NumPy autodiff framework for seeing how RNNs learn.
 
 The public surface: ``Tensor``, ``no_grad``, ``gradcheck``, the ``nn`` layers,
-``losses``, ``optim``, ``data`` helpers and ``fit``. For example::
+``losses``, ``optim``, ``data`` helpers, ``fit``, ``sampling``, and ``save`` /
+``load_into`` for weights. For example::
 
     import tinygrad_rnn as tr
     x = tr.Tensor([[1.0, 2.0]], requires_grad=True)
@@ -10,8 +11,9 @@ The public surface: ``Tensor``, ``no_grad``, ``gradcheck``, the ``nn`` layers,
     tr.gradcheck(lambda x: (x.tanh() ** 2).sum(), [x])
 """
 
-from tinygrad_rnn import data, losses, nn, optim
+from tinygrad_rnn import data, io, losses, nn, optim, sampling
 from tinygrad_rnn.gradcheck import GradcheckError, gradcheck
+from tinygrad_rnn.io import load_into, save
 from tinygrad_rnn.nn.init import manual_seed
 from tinygrad_rnn.ops import OPS
 from tinygrad_rnn.optim import clip_grad_norm
@@ -32,10 +34,14 @@ __all__ = [
     "clip_grad_norm",
     "data",
     "fit",
+    "io",
+    "load_into",
     "losses",
     "manual_seed",
     "nn",
     "optim",
+    "sampling",
+    "save",
     "GradcheckError",
     "Tensor",
     "concatenate",
