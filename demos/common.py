@@ -99,8 +99,10 @@ def require(module, purpose):
 
 
 def progress_bar(total, enabled=True):
-    """A tqdm bar over ``total`` steps when tqdm is installed and ``enabled``, else
-    None (callers then print plain lines)."""
+    """A tqdm bar over ``total`` steps, or None without tqdm or when not ``enabled``.
+
+    Callers print plain progress lines when they get None.
+    """
     if not enabled:
         return None
     try:

@@ -1,6 +1,7 @@
 """The char-RNN demo's whole pipeline on a few hundred characters: truncated BPTT
 training, held-out loss against the unigram baseline, save, load and generation."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,16 @@ def test_plot_writes_a_file_or_names_the_extra(char_rnn, text_file, tmp_path):
     else:
         char_rnn.main(flags)
         assert path.stat().st_size > 0
+
+
+def test_without_tqdm_progress_is_plain_lines(char_rnn, text_file, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    flags = [f for f in _flags(text_file) if f != "--quiet"]
+    char_rnn.main(flags)
+    out = capsys.readouterr().out
+    assert "step    20/40  train " in out and "held-out" in out
+    assert "unigram baseline" in out
 
 
 def test_default_text_is_stdlib_source(char_rnn):

@@ -1,6 +1,7 @@
 """The digits demo's whole pipeline on a few dozen real 8x8 digits (scikit-learn ships
 them; it is in the test extra so this runs in CI)."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,12 @@ def test_pipeline_learns_on_a_small_slice(digits):
     assert result["confusion"].sum() == 30  # a quarter of 120 images
     assert result["test_accuracy"] > 0.5  # chance is 0.1
     assert result["train_loss"] < 1.0
+
+
+def test_missing_scikit_learn_names_the_extra(digits, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(SystemExit, match=r"pip install -e \.\[demos\]"):
+        digits.main(["--quiet"])
 
 
 def test_images_are_sequences_of_rows(digits):
