@@ -1,7 +1,9 @@
-"""What the two seed demos share: their flags, training with a log line every 10 epochs,
-and the closing report of per-step probabilities and the predicted string."""
+"""What the demos share: the seed demos' flags, training with a log line every 10
+epochs and the closing report of per-step probabilities and the predicted string; and,
+for the real-data demos, importing an optional extra with a clear message."""
 
 import argparse
+import importlib
 import time
 
 import numpy as np
@@ -77,3 +79,34 @@ def train_and_report(model, x, target, vocab, args, input_shape):
     loss = history["loss"][-1] if history["loss"] else float("nan")
     print(f"trained {args.epochs} epochs in {seconds:.2f}s, final loss {loss:.4f}")
     return {"predicted": predicted, "loss": loss, "seconds": seconds}
+
+
+def require(module, purpose):
+    """Import an optional demo dependency, or exit naming the extra that provides it.
+
+    Args:
+        module: e.g. 'matplotlib.pyplot' or 'sklearn.datasets'.
+        purpose: what it is needed for, e.g. '--plot'.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        root = module.split(".")[0]
+        raise SystemExit(
+            f"{purpose} needs {root}, which is not installed; "
+            "install the demo extras with: pip install -e .[demos]"
+        ) from None
+
+
+def progress_bar(total, enabled=True):
+    """A tqdm bar over ``total`` steps, or None without tqdm or when not ``enabled``.
+
+    Callers print plain progress lines when they get None.
+    """
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="step", leave=False)

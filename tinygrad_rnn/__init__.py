@@ -1,7 +1,9 @@
 """tinygrad_rnn: a minimal NumPy autodiff framework for seeing how RNNs learn.
 
 The public surface: ``Tensor``, ``no_grad``, ``gradcheck``, the ``nn`` layers,
-``losses``, ``optim``, ``data`` helpers and ``fit``. For example::
+``losses``, ``optim``, ``data`` helpers, ``fit`` / ``train_step``, ``sampling``,
+``save`` / ``load_into`` for weights, and ``interop`` converters to and from PyTorch
+and Keras. For example::
 
     import tinygrad_rnn as tr
     x = tr.Tensor([[1.0, 2.0]], requires_grad=True)
@@ -10,8 +12,9 @@ The public surface: ``Tensor``, ``no_grad``, ``gradcheck``, the ``nn`` layers,
     tr.gradcheck(lambda x: (x.tanh() ** 2).sum(), [x])
 """
 
-from tinygrad_rnn import data, interop, losses, nn, optim
+from tinygrad_rnn import data, interop, io, losses, nn, optim, sampling
 from tinygrad_rnn.gradcheck import GradcheckError, gradcheck
+from tinygrad_rnn.io import load_into, save
 from tinygrad_rnn.nn.init import manual_seed
 from tinygrad_rnn.ops import OPS
 from tinygrad_rnn.optim import clip_grad_norm
@@ -34,10 +37,14 @@ __all__ = [
     "data",
     "fit",
     "interop",
+    "io",
+    "load_into",
     "losses",
     "manual_seed",
     "nn",
     "optim",
+    "sampling",
+    "save",
     "GradcheckError",
     "Tensor",
     "concatenate",

@@ -1,4 +1,5 @@
-"""Data helpers: one-hot codes and a character vocabulary (text <-> integer ids)."""
+"""Data helpers: one-hot codes, a character vocabulary (text <-> integer ids), and a
+batcher that feeds a long sequence to truncated backpropagation through time."""
 
 import numpy as np
 
@@ -79,3 +80,67 @@ class CharVocab:
 
     def __repr__(self):
         return f"CharVocab({''.join(self.chars)!r})"
+
+
+class BPTTBatcher:
+    """Cut one long id sequence into B parallel streams, read T steps at a time.
+
+    The sequence ``ids`` (N,) is cut into B contiguous streams of L = (N - 1) // B
+    ids each (the last few ids are dropped). Row b of every chunk continues row b of
+    the chunk before it, so an RNN's final state for one chunk is the right initial
+    state for the next: carry it, detached (truncated BPTT). Targets are the inputs
+    shifted by one step: ``y[b, t]`` is the id after ``x[b, t]``.
+
+    Args:
+        ids: integer array (N,), e.g. ``CharVocab.encode(text)``.
+        batch_size: B, the number of parallel streams.
+        steps: T, the time steps per chunk. The last chunk of a pass is shorter when
+            T does not divide L.
+
+    Attributes:
+        x, y: the streams, int arrays (B, L).
+
+    Shapes:
+        each item: (x, y), both (B, T) integer arrays
+
+    Raises:
+        ValueError: if the sequence is too short for B streams of at least one step.
+
+    Example:
+        >>> batcher = BPTTBatcher(np.arange(11), batch_size=2, steps=3)
+        >>> [x.tolist() for x, _ in batcher]
+        [[[0, 1, 2], [5, 6, 7]], [[3, 4], [8, 9]]]
+    """
+
+    def __init__(self, ids, batch_size, steps):
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or ids.dtype.kind not in "iu":
+            raise TypeError(
+                f"BPTTBatcher needs a 1-d integer array, got {ids.dtype} {ids.shape}"
+            )
+        if batch_size < 1 or steps < 1:
+            raise ValueError(
+                f"BPTTBatcher: batch_size and steps must be >= 1, got {batch_size} "
+                f"and {steps}"
+            )
+        length = (len(ids) - 1) // batch_size
+        if length < 1:
+            raise ValueError(
+                f"BPTTBatcher: {len(ids)} ids are too few for {batch_size} streams; "
+                f"need at least {batch_size + 1}"
+            )
+        used = batch_size * length
+        self.x = ids[:used].reshape(batch_size, length)  # (B, L)
+        self.y = ids[1 : used + 1].reshape(batch_size, length)  # (B, L)
+        self.batch_size = batch_size
+        self.steps = steps
+
+    def __len__(self):
+        """The number of chunks in one pass."""
+        return -(-self.x.shape[1] // self.steps)
+
+    def __iter__(self):
+        """One pass over the streams: (x, y) chunks, in order."""
+        for start in range(0, self.x.shape[1], self.steps):
+            stop = start + self.steps
+            yield self.x[:, start:stop], self.y[:, start:stop]  # (B, T)
