@@ -104,6 +104,11 @@ class Tensor:
         "_backward",
         "_op",
         "_seq",
+        # used only while backward() runs over this tensor's graph:
+        "_visit",
+        "_grad_sum",
+        "_grad_owned",
+        "_grad_pending",
     )
 
     # Make NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping.
@@ -119,6 +124,7 @@ class Tensor:
         self._backward = None
         self._op = None
         self._seq = next(_creation_order)
+        self._visit = None
 
     @classmethod
     def _result(cls, data, parents, backward, op):
@@ -127,6 +133,7 @@ class Tensor:
         out.data = data
         out.grad = None
         out._seq = next(_creation_order)
+        out._visit = None
         record = False
         if _grad_enabled:
             for parent in parents:
@@ -209,6 +216,7 @@ class Tensor:
         out._backward = None
         out._op = None
         out._seq = next(_creation_order)
+        out._visit = None
         return out
 
     def zero_grad(self):
@@ -476,9 +484,14 @@ def _plain_index_part(part):
 
 
 def _graph(root):
-    """The nodes that need a gradient and lead to ``root``, last-created first."""
+    """The nodes that need a gradient and lead to ``root``, last-created first.
+
+    Each node found is marked with this walk's token and its gradient slots are
+    cleared, ready for :func:`_add_grad`.
+    """
+    token = next(_walks)
+    _start_grad(root, token)
     nodes = [root]
-    seen = {id(root)}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -490,14 +503,22 @@ def _graph(root):
                 "to run through the same graph twice"
             )
         for parent in parents:
-            if parent.requires_grad and id(parent) not in seen:
-                seen.add(id(parent))
+            if parent.requires_grad and parent._visit != token:
+                _start_grad(parent, token)
                 nodes.append(parent)
                 stack.append(parent)
     nodes.sort(key=_creation_index, reverse=True)
     return nodes
 
 
+def _start_grad(node, token):
+    node._visit = token
+    node._grad_sum = None
+    node._grad_owned = False
+    node._grad_pending = None
+
+
+_walks = itertools.count()
 _creation_index = operator.attrgetter("_seq")
 
 
@@ -526,10 +547,10 @@ def gc_paused():
 
 def _run_backward(root, grad, retain_graph):
     """Propagate ``grad`` = dL/droot to every leaf that requires a gradient."""
-    grads = _Gradients()
-    grads.add(root, grad, "backward")
-    for node in _graph(root):
-        grad_node, owned = grads.pop(node)
+    nodes = _graph(root)
+    _add_grad(root, grad, "backward")
+    for node in nodes:
+        grad_node, owned = _take_grad(node)
         if grad_node is None:
             continue
         if node._op is None:
@@ -538,75 +559,67 @@ def _run_backward(root, grad, retain_graph):
         grads_in = node._backward(grad_node)
         for parent, grad_in in zip(node._parents, grads_in):
             if grad_in is not None and parent.requires_grad:
-                grads.add(parent, grad_in, node._op)
+                _add_grad(parent, grad_in, node._op)
         if not retain_graph:
             node._parents = None
             node._backward = None
 
 
-class _Gradients:
-    """dL/dnode for the nodes that the backward pass has reached but not yet visited.
+# Gradients collect on each node until the walk reaches it. One arrives as a dense
+# array, a Scatter (added into a zero buffer) or a WeightGrad (kept until the node is
+# reached, then all of them are multiplied out in one GEMM). A buffer marked owned was
+# allocated here and is added to in place; any other array may be shared with an op's
+# saved values, so the first addition to it makes a fresh array.
 
-    A gradient arrives as a dense array, a :class:`Scatter` (added into a zero buffer)
-    or a :class:`WeightGrad` (kept until the node is visited, then all of them are
-    multiplied out in one GEMM). A buffer in ``owned`` was allocated here and is added
-    to in place; any other array may be shared with an op's saved values, so the first
-    addition to it makes a fresh array.
-    """
 
-    __slots__ = ("dense", "owned", "pending")
-
-    def __init__(self):
-        self.dense = {}
-        self.owned = set()
-        self.pending = {}
-
-    def add(self, node, grad, op):
-        key = id(node)
-        kind = type(grad)
-        if kind is WeightGrad:
-            self.pending.setdefault(key, []).append(grad)
-            return
-        total = self.dense.get(key)
-        if kind is Scatter:
-            if total is None:
-                total = self.dense[key] = np.zeros_like(node.data)
-                self.owned.add(key)
-            elif key not in self.owned:
-                total = self.dense[key] = total.copy()
-                self.owned.add(key)
-            grad.add_into(total)
-            return
-        if grad.shape != node.data.shape or grad.dtype != node.data.dtype:
-            raise RuntimeError(
-                f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
-                f"{grad.dtype} for an input of shape {node.shape} and dtype "
-                f"{node.dtype}"
-            )
-        if total is None:
-            self.dense[key] = grad
-        elif key in self.owned:
-            total += grad
+def _add_grad(node, grad, op):
+    """Add one op's gradient for ``node`` into the node's running sum."""
+    kind = type(grad)
+    if kind is WeightGrad:
+        if node._grad_pending is None:
+            node._grad_pending = [grad]
         else:
-            self.dense[key] = total + grad
-            self.owned.add(key)
+            node._grad_pending.append(grad)
+        return
+    total = node._grad_sum
+    if kind is Scatter:
+        if total is None:
+            total = node._grad_sum = np.zeros_like(node.data)
+            node._grad_owned = True
+        elif not node._grad_owned:
+            total = node._grad_sum = total.copy()
+            node._grad_owned = True
+        grad.add_into(total)
+        return
+    data = node.data
+    if grad.shape != data.shape or grad.dtype != data.dtype:
+        raise RuntimeError(
+            f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
+            f"{grad.dtype} for an input of shape {data.shape} and dtype {data.dtype}"
+        )
+    if total is None:
+        node._grad_sum = grad
+    elif node._grad_owned:
+        total += grad
+    else:
+        node._grad_sum = total + grad
+        node._grad_owned = True
 
-    def pop(self, node):
-        """(dL/dnode or None, whether that array is owned here), forgetting it."""
-        key = id(node)
-        total = self.dense.pop(key, None)
-        owned = key in self.owned
-        self.owned.discard(key)
-        pending = self.pending.pop(key, None)
-        if pending is not None:
-            product = WeightGrad.total(pending)
-            if total is None:
-                total, owned = product, True
-            elif owned:
-                total += product
-            else:
-                total, owned = total + product, True
-        return total, owned
+
+def _take_grad(node):
+    """(dL/dnode or None, whether that array is owned), clearing the node's slots."""
+    total, owned = node._grad_sum, node._grad_owned
+    pending = node._grad_pending
+    node._grad_sum = node._grad_pending = None
+    if pending is not None:
+        product = WeightGrad.total(pending)
+        if total is None:
+            total, owned = product, True
+        elif owned:
+            total += product
+        else:
+            total, owned = total + product, True
+    return total, owned
 
 
 def _add_to_leaf(leaf, grad, owned):
