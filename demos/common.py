@@ -18,15 +18,17 @@ def parse_args(description, argv):
         "--text", default="KERAS", help="the word to learn (>= 2 chars)"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for initial weights")
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=100, help="training epochs")
     parser.add_argument("--hidden", type=int, default=5, help="SimpleRNN units")
     parser.add_argument("--lr", type=float, default=0.1, help="Adam learning rate")
     parser.add_argument("--quiet", action="store_true", help="print only the result")
     args = parser.parse_args(argv)
     if len(args.text) < 2:
         parser.error(f"--text needs at least 2 characters, got {args.text!r}")
-    if args.epochs < 0 or args.hidden < 1 or args.lr <= 0:
-        parser.error("--epochs must be >= 0, --hidden >= 1 and --lr > 0")
+    if args.epochs < 0 or args.hidden < 1 or args.seed < 0:
+        parser.error("--epochs and --seed must be >= 0, and --hidden >= 1")
+    if not 0 < args.lr < float("inf"):
+        parser.error(f"--lr must be a positive finite number, got {args.lr}")
     return args
 
 
@@ -76,8 +78,9 @@ def train_and_report(model, x, target, vocab, args, input_shape):
     say("step  " + "  ".join(f"{c:>6}" for c in vocab.chars))
     for t, row in enumerate(probs):
         say(f"{t:4d}  " + "  ".join(f"{p:6.3f}" for p in row))
-    loss = history["loss"][-1] if history["loss"] else float("nan")
-    print(f"trained {args.epochs} epochs in {seconds:.2f}s, final loss {loss:.4f}")
+    loss = history["loss"][-1] if history["loss"] else None
+    final = "n/a (no training)" if loss is None else f"{loss:.4f}"
+    print(f"trained {args.epochs} epochs in {seconds:.2f}s, final loss {final}")
     return {"predicted": predicted, "loss": loss, "seconds": seconds}
 
 

@@ -61,3 +61,16 @@ def test_output_that_does_not_depend_on_input_has_zero_gradient():
     x = tr.Tensor([1.0], requires_grad=True)
     c = tr.Tensor([2.0])
     assert tr.gradcheck(lambda x, c: c * 3.0 + x * 0.0, [x, c])
+
+
+def test_a_bare_tensor_instead_of_a_list_is_refused():
+    x = tr.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"list or tuple of Tensors, got Tensor"):
+        tr.gradcheck(lambda x: (x * x).sum(), x)
+
+
+def test_works_inside_no_grad():
+    x = tr.Tensor([1.0, 2.0], requires_grad=True)
+    with tr.no_grad():
+        assert tr.gradcheck(lambda x: (x * x).sum(), [x])
+        assert not tr.is_grad_enabled()

@@ -110,3 +110,9 @@ def test_mean_squared_error():
     assert tr.gradcheck(lambda z: tr.losses.mean_squared_error(z, target), [x])
     with pytest.raises(ValueError, match="differ in shape"):
         tr.losses.mean_squared_error(x, np.ones(3))
+
+
+def test_categorical_crossentropy_warns_on_logits():
+    logits = tr.Tensor([[3.0, -2.0, 1.0]])
+    with pytest.warns(UserWarning, match=r"outside \[0, 1\].*use cross_entropy"):
+        tr.losses.categorical_crossentropy(logits, np.array([0]))

@@ -360,3 +360,33 @@ def test_slices_of_one_array_are_gathered_into_one_gradient():
     tr.stack(steps, axis=1).sum().backward()
     expected = np.broadcast_to(np.arange(5.0)[None, :, None], (2, 5, 3))
     np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_numpy_protocols():
+    t = tr.Tensor([1.0, 3.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(t), [1.0, 3.0, 2.0])
+    assert np.argmax(t) == 1
+    assert bool(tr.Tensor([2.0])) and not bool(tr.Tensor(0.0))
+    with pytest.raises(ValueError, match=r"truth value of a tensor of shape \(3,\)"):
+        bool(t)
+
+
+def test_gradient_of_x_to_the_power_0_is_0():
+    x = _leaf([0.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+def test_axis_must_be_an_int_or_tuple():
+    with pytest.raises(TypeError, match="axis must be None, an int or a tuple"):
+        tr.Tensor(np.ones((2, 3))).sum(axis=1.0)
+
+
+def test_enable_grad_inside_no_grad():
+    x = _leaf([1.0])
+    with tr.no_grad():
+        with tr.enable_grad():
+            assert (x * 2.0).requires_grad
+        assert not (x * 2.0).requires_grad

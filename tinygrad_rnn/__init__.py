@@ -21,6 +21,7 @@ from tinygrad_rnn.optim import clip_grad_norm
 from tinygrad_rnn.tensor import (
     Tensor,
     concatenate,
+    enable_grad,
     gc_paused,
     is_grad_enabled,
     matmul,
@@ -48,6 +49,7 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "concatenate",
+    "enable_grad",
     "gc_paused",
     "gradcheck",
     "is_grad_enabled",

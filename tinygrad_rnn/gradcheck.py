@@ -9,7 +9,7 @@ random ``v`` (or ``v = 1`` for a single-element output) is differentiated twice:
 
 import numpy as np
 
-from tinygrad_rnn.tensor import Tensor, no_grad
+from tinygrad_rnn.tensor import Tensor, enable_grad, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -40,9 +40,19 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
     Notes:
         ``fn`` must be deterministic. The inputs' ``grad`` is restored afterwards; their
-        data is perturbed in place and restored exactly.
+        data is perturbed in place and restored exactly. Gradients are recorded even
+        when gradcheck is called inside :func:`no_grad`.
     """
-    inputs = list(inputs)
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"gradcheck: inputs must be a list or tuple of Tensors, got "
+            f"{type(inputs).__name__}; write [x] for a single input"
+        )
+    with enable_grad():
+        return _gradcheck(fn, list(inputs), eps, atol, rtol, seed)
+
+
+def _gradcheck(fn, inputs, eps, atol, rtol, seed):
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor) or x.dtype != np.float64:
             got = x.dtype if isinstance(x, Tensor) else type(x).__name__

@@ -4,6 +4,8 @@ error. Each returns a scalar Tensor, the mean over every position (batch and tim
 Shape letters: B batch, T time steps, C classes; ``...`` is (B,) or (B, T).
 """
 
+import warnings
+
 import numpy as np
 
 from tinygrad_rnn.data import one_hot
@@ -107,12 +109,22 @@ def categorical_crossentropy(probs, targets, epsilon=KERAS_EPSILON):
     Returns:
         A scalar Tensor.
 
+    Warns:
+        UserWarning: if a prediction lies outside [0, 1] (logits passed by mistake).
+
     Notes:
         The clip has zero gradient outside [epsilon, 1 - epsilon], as in Keras: a
         probability saturated at 0 or 1 stops learning there.
     """
     _check_predictions(probs, "categorical_crossentropy")
     ids, dense = _targets(targets, probs, "categorical_crossentropy")
+    if probs.size and (probs.data.min() < 0.0 or probs.data.max() > 1.0):
+        warnings.warn(
+            "categorical_crossentropy: predictions lie outside [0, 1], so they are not "
+            "probabilities; end the model with a softmax, or use cross_entropy on "
+            "logits",
+            stacklevel=2,
+        )
     if ids is not None:
         dense = Tensor(one_hot(ids, probs.shape[-1], dtype=probs.dtype))
     probs = probs / probs.sum(axis=-1, keepdims=True)

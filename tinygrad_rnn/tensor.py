@@ -27,6 +27,16 @@ _creation_order = itertools.count()
 
 
 @contextlib.contextmanager
+def _grad_mode(enabled):
+    global _grad_enabled
+    before = _grad_enabled
+    _grad_enabled = enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = before
+
+
 def no_grad():
     """Context in which ops are not recorded: results never require a gradient.
 
@@ -34,13 +44,12 @@ def no_grad():
         >>> with tr.no_grad():
         ...     y = model(x)   # nothing is kept for backward
     """
-    global _grad_enabled
-    before = _grad_enabled
-    _grad_enabled = False
-    try:
-        yield
-    finally:
-        _grad_enabled = before
+    return _grad_mode(False)
+
+
+def enable_grad():
+    """Context in which ops are recorded again, even inside :func:`no_grad`."""
+    return _grad_mode(True)
 
 
 def is_grad_enabled():
@@ -82,7 +91,12 @@ class Tensor:
             dtype; integer and boolean data become float64.
 
     Attributes:
-        data: the NumPy array. Editing it in place (``t.data[...] = a``) is allowed.
+        data: the NumPy array. A leaf's data (a parameter's, say) may be edited in
+            place (``t.data[...] = a``) between training steps; an op's saved arrays
+            are not copied, so an edit between forward and backward changes the
+            gradients. Results of reshape, transpose and basic indexing are views
+            sharing memory with their input, and results of broadcast_to are
+            read-only views, as in NumPy.
         grad: the accumulated gradient, a NumPy array of ``data``'s shape and dtype,
             or None before the first ``backward()`` that reaches this tensor.
         requires_grad: whether ops on this tensor are recorded.
@@ -92,8 +106,11 @@ class Tensor:
 
     Notes:
         Binary ops accept Tensors, NumPy arrays, lists and Python numbers on either
-        side; non-Tensor operands take the Tensor's dtype. Combining a float32 with a
-        float64 Tensor raises instead of silently promoting: use ``.astype()``.
+        side. Numbers, lists and integer arrays take the Tensor's dtype; a float array
+        or Tensor of the other float dtype raises instead of silently promoting or
+        demoting: convert it with ``.astype()``. ``np.asarray(t)`` gives ``t.data``.
+        Comparison operators are not defined (``==`` compares identity); compare
+        ``t.data`` instead.
     """
 
     __slots__ = (
@@ -177,6 +194,19 @@ class Tensor:
     def is_leaf(self):
         """True for tensors not produced by a recorded op (inputs, parameters)."""
         return self._op is None
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                "use .data.any() or .data.all()"
+            )
+        return bool(self.data)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -613,6 +643,12 @@ def _take_grad(node):
     node._grad_sum = node._grad_pending = None
     if pending is not None:
         product = WeightGrad.total(pending)
+        if product.shape != node.data.shape or product.dtype != node.data.dtype:
+            raise RuntimeError(
+                f"matmul returned a weight gradient of shape {product.shape} and dtype "
+                f"{product.dtype} for a weight of shape {node.shape} and dtype "
+                f"{node.dtype}"
+            )
         if total is None:
             total, owned = product, True
         elif owned:

@@ -159,3 +159,64 @@ def test_zero_grad_and_repr():
     text = repr(model)
     assert text.startswith("Sequential(\n  (0): SimpleRNN(")
     assert "(layer): Dense(5, 5, activation=softmax)" in text
+
+
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (lambda: tr.nn.Dense(4, 3, dtype=int), TypeError, "dtype must be float32"),
+        (lambda: tr.nn.SimpleRNN(3, 3, dtype=int), TypeError, "dtype must be float32"),
+        (lambda: tr.nn.Dense(0, 3), ValueError, "in_features must be a positive int"),
+        (lambda: tr.nn.Dense(2.5, 3), ValueError, "in_features must be a positive"),
+        (lambda: tr.nn.SimpleRNN(-3, 3), ValueError, "input_size must be a positive"),
+        (lambda: tr.nn.Embedding(5, 0), ValueError, "dim must be a positive int"),
+        (lambda: tr.nn.Dense(2, 2, rng=-1), ValueError, "non-negative int seed"),
+        (lambda: tr.nn.Dense(2, 2, rng="a"), ValueError, "non-negative int seed"),
+    ],
+)
+def test_bad_layer_arguments_raise_clear_errors(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_rnn_state_output_fed_to_the_next_layer_gives_a_clear_error():
+    model = tr.nn.Sequential(
+        tr.nn.SimpleRNN(3, 4, return_sequences=True, return_state=True, rng=0),
+        tr.nn.TimeDistributed(tr.nn.Dense(4, 2, rng=0)),
+    )
+    with pytest.raises(TypeError, match="return_state=True"):
+        model(np.ones((2, 5, 3)))
+
+
+def test_cell_state_and_time_distributed_errors_name_the_shapes():
+    cell = tr.nn.SimpleRNNCell(3, 4, rng=0)
+    with pytest.raises(
+        ValueError, match=r"state has shape \(5, 4\), expected \(2, 4\)"
+    ):
+        cell(np.ones((2, 3)), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match=r"input of shape \(2, 4, 5\) was merged"):
+        tr.nn.TimeDistributed(tr.nn.Dense(3, 2))(np.ones((2, 4, 5)))
+    with pytest.raises(TypeError, match="complex"):
+        tr.nn.Dense(2, 2)(np.ones((1, 2)) * 1j)
+
+
+def test_load_state_dict_changes_nothing_when_a_value_is_bad_and_takes_tensors():
+    model = _model()
+    before = model.state_dict()
+    state = model.state_dict()
+    state["0.cell.kernel"] = np.full((5, 5), 7.0)
+    state["0.cell.bias"] = np.array(list("abcde"))
+    with pytest.raises(TypeError, match="0.cell.bias cannot be read as float64"):
+        model.load_state_dict(state)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name], err_msg=name)
+    other = _model(seed=3)
+    model.load_state_dict(dict(other.named_parameters()))
+    np.testing.assert_array_equal(model[0].cell.kernel.data, other[0].cell.kernel.data)
+
+
+def test_summary_needs_a_shape_tuple():
+    with pytest.raises(
+        TypeError, match=r"input_shape must be a tuple such as \(T, F\)"
+    ):
+        _model().summary(4)

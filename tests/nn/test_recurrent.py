@@ -93,7 +93,9 @@ def test_initial_state_is_used_and_checked():
             x[:, t] @ cell.kernel.data + h @ cell.recurrent_kernel.data + cell.bias.data
         )
     np.testing.assert_allclose(rnn(x, initial_state=h0).data, h, rtol=1e-14)
-    with pytest.raises(ValueError, match=r"initial_state has shape \(3, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"state has shape \(3, 5\), expected \(2, 5\)"
+    ):
         rnn(x, initial_state=np.zeros((3, 5)))
     with pytest.raises(ValueError, match="needs 1 tensor"):
         rnn(x, initial_state=(h0, h0))

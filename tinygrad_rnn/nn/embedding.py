@@ -47,12 +47,10 @@ class Embedding(Module):
     def __init__(
         self, num_embeddings, dim, initialization="keras", rng=None, dtype=np.float64
     ):
+        dtype = init.check_layer_args(
+            "Embedding", dtype, num_embeddings=num_embeddings, dim=dim
+        )
         init.check_scheme(initialization)
-        for name, value in (("num_embeddings", num_embeddings), ("dim", dim)):
-            if int(value) != value or value < 1:
-                raise ValueError(
-                    f"Embedding: {name} must be a positive int, got {value}"
-                )
         rng = init.get_rng(rng)
         self.num_embeddings = int(num_embeddings)
         self.dim = int(dim)
@@ -64,6 +62,7 @@ class Embedding(Module):
         self.embeddings = Tensor(table.astype(dtype), requires_grad=True)
 
     def forward(self, ids):
+        """The rows of ``embeddings`` named by ``ids``."""
         ids = self._checked_ids(ids)
         return self.embeddings[ids]  # (..., E)
 

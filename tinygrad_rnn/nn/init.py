@@ -8,6 +8,8 @@ so matching another framework's weights means copying them, not its seed.
 
 import numpy as np
 
+from tinygrad_rnn.tensor import _float_dtype
+
 _default_rng = np.random.default_rng()
 
 
@@ -27,7 +29,31 @@ def get_rng(rng=None):
         return _default_rng
     if isinstance(rng, np.random.Generator):
         return rng
-    return np.random.default_rng(rng)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(rng)
+    raise ValueError(
+        f"rng must be a numpy.random.Generator or a non-negative int seed, got {rng!r}"
+    )
+
+
+def check_layer_args(layer, dtype, **sizes):
+    """Check a layer's sizes (positive ints) and dtype; return the dtype.
+
+    Raises:
+        ValueError: naming the size that is not a positive integer.
+        TypeError: if dtype is not float32 or float64.
+    """
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{layer}: {name} must be a positive int, got {value}")
+    try:
+        return _float_dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"{layer}: dtype must be float32 or float64, got {np.dtype(dtype)}"
+        ) from None
 
 
 def glorot_uniform(shape, rng, dtype=np.float64):

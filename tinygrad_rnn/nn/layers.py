@@ -31,12 +31,18 @@ def as_input(x, dtype):
     """Turn an array-like into a constant Tensor; pass Tensors through.
 
     Float arrays keep their dtype (a mismatch with the layer's weights then raises);
-    integer and boolean arrays, such as one-hot codes, take ``dtype``.
+    integer and boolean arrays, such as one-hot codes, take ``dtype``; anything else
+    (complex numbers, strings) raises TypeError.
     """
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, (tuple, list)) and any(isinstance(v, Tensor) for v in x):
+        raise TypeError(
+            f"expected a Tensor or an array, got a {type(x).__name__} of "
+            f"{len(x)} items; is the previous layer an RNN with return_state=True?"
+        )
     array = np.asarray(x)
-    return Tensor(array, dtype=None if array.dtype.kind == "f" else dtype)
+    return Tensor(array, dtype=dtype if array.dtype.kind in "biu" else None)
 
 
 def check_input(layer, x, rank, features):
@@ -93,6 +99,9 @@ class Dense(Module):
         rng=None,
         dtype=np.float64,
     ):
+        dtype = init.check_layer_args(
+            "Dense", dtype, in_features=in_features, out_features=out_features
+        )
         check_activation(activation)
         init.check_scheme(initialization)
         rng = init.get_rng(rng)
@@ -110,6 +119,7 @@ class Dense(Module):
         self.bias = Tensor(bias, requires_grad=True)
 
     def forward(self, x):
+        """activation(x @ kernel + bias) on the last axis of x."""
         x = as_input(x, self.kernel.dtype)
         check_input("Dense", x, None, self.in_features)
         if x.ndim == 1:
@@ -137,6 +147,7 @@ class TimeDistributed(Module):
         self.layer = layer
 
     def forward(self, x):
+        """The inner layer applied to every (batch, step) row of x."""
         x = as_input(x, _dtype_of(self.layer))
         if x.ndim < 3:
             raise ValueError(
@@ -145,7 +156,13 @@ class TimeDistributed(Module):
             )
         batch, steps = x.shape[:2]
         rows = x.reshape((batch * steps,) + x.shape[2:])  # (B*T, ...)
-        y = self.layer(rows)
+        try:
+            y = self.layer(rows)
+        except ValueError as error:
+            raise ValueError(
+                f"TimeDistributed: input of shape {x.shape} was merged to "
+                f"{rows.shape} for the inner layer, which says: {error}"
+            ) from None
         return y.reshape((batch, steps) + y.shape[1:])  # (B, T, ...)
 
 
@@ -161,6 +178,7 @@ class RepeatVector(Module):
         self.n = int(n)
 
     def forward(self, x):
+        """x (B, F) repeated n times: (B, n, F)."""
         x = as_input(x, np.float64)
         check_input("RepeatVector", x, 2, None)
         batch, features = x.shape
@@ -189,6 +207,7 @@ class Sequential(Module):
         return len(self.layers)
 
     def forward(self, x):
+        """x through every layer in order."""
         for layer in self.layers:
             x = layer(x)
         return x
@@ -197,11 +216,17 @@ class Sequential(Module):
         """A table of the layers, their output shapes and parameter counts.
 
         Args:
-            input_shape: the shape of one sample, without the batch axis, e.g. (T, F).
+            input_shape: the shape of one sample, without the batch axis, e.g. (T, F),
+                as a tuple.
 
         Returns:
             The table as a string (the library prints nothing itself).
         """
+        if not isinstance(input_shape, (tuple, list)):
+            raise TypeError(
+                f"summary: input_shape must be a tuple such as (T, F), "
+                f"got {input_shape!r}"
+            )
         x = Tensor(np.zeros((1,) + tuple(input_shape), dtype=dtype))
         rows = [("Layer", "Output shape", "Params")]
         with no_grad():

@@ -73,13 +73,17 @@ class Module:
         """Copy arrays into the parameters, in place, checking names and shapes.
 
         Args:
-            state: {dotted name: array} with exactly this module's parameter names.
+            state: {dotted name: array or Tensor} with exactly this module's
+                parameter names.
 
         Raises:
             KeyError: listing missing and unexpected names.
             ValueError: listing every parameter whose shape differs.
+            TypeError: if a value cannot be converted to the parameter's dtype.
+            Nothing is changed when any of these is raised.
         """
         params = dict(self.named_parameters())
+        state = {k: v.data if isinstance(v, Tensor) else v for k, v in state.items()}
         missing = sorted(set(params) - set(state))
         unexpected = sorted(set(state) - set(params))
         if missing or unexpected:
@@ -93,8 +97,17 @@ class Module:
         ]
         if wrong:
             raise ValueError("load_state_dict: shape mismatch for " + "; ".join(wrong))
+        # Convert everything before copying anything, so a bad value changes nothing.
+        arrays = {}
         for name, p in params.items():
-            p.data[...] = np.asarray(state[name], dtype=p.dtype)
+            try:
+                arrays[name] = np.asarray(state[name], dtype=p.dtype)
+            except (TypeError, ValueError) as error:
+                raise TypeError(
+                    f"load_state_dict: {name} cannot be read as {p.dtype}: {error}"
+                ) from None
+        for name, p in params.items():
+            p.data[...] = arrays[name]
 
     def extra_repr(self):
         """The text inside this module's parentheses in ``repr``."""

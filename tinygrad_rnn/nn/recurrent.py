@@ -52,6 +52,9 @@ class SimpleRNNCell(Module):
         rng=None,
         dtype=np.float64,
     ):
+        dtype = init.check_layer_args(
+            "SimpleRNNCell", dtype, input_size=input_size, hidden_size=hidden_size
+        )
         check_activation(activation)
         if activation == "softmax":
             raise ValueError("SimpleRNNCell activation cannot be 'softmax'")
@@ -98,7 +101,9 @@ class SimpleRNNCell(Module):
         check_input("SimpleRNNCell", x_t, 2, self.input_size)
         if state is None:
             state = self.initial_state(x_t.shape[0], self.dtype)
-        return self.step(self.project(x_t), _as_state_tuple(state))
+        else:
+            state = checked_state(self, state, x_t.shape[0])
+        return self.step(self.project(x_t), state)
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}, activation={self.activation}"
@@ -130,6 +135,7 @@ class RNN(Module):
         self.return_state = return_state
 
     def forward(self, x, initial_state=None):
+        """Unroll the cell over x's time axis (see the class docstring for shapes)."""
         cell = self.cell
         x = as_input(x, cell.dtype)
         check_input(type(self).__name__, x, 3, cell.input_size)
@@ -139,7 +145,7 @@ class RNN(Module):
         if initial_state is None:
             state = cell.initial_state(batch, x.dtype)
         else:
-            state = self._checked_state(initial_state, batch)
+            state = checked_state(cell, initial_state, batch)
 
         x_proj = cell.project(x)  # (B, T, G)
         outputs = []
@@ -151,24 +157,6 @@ class RNN(Module):
         if self.return_state:
             return (y, *state)
         return y
-
-    def _checked_state(self, initial_state, batch):
-        state = _as_state_tuple(initial_state)
-        expected = self.cell.initial_state(batch, self.cell.dtype)
-        if len(state) != len(expected):
-            raise ValueError(
-                f"initial_state needs {len(expected)} tensor(s), got {len(state)}"
-            )
-        checked = []
-        for given, zero in zip(state, expected):
-            given = as_input(given, self.cell.dtype)
-            if given.shape != zero.shape:
-                raise ValueError(
-                    f"initial_state has shape {given.shape}, expected {zero.shape} "
-                    "(B, H)"
-                )
-            checked.append(given)
-        return tuple(checked)
 
     def extra_repr(self):
         return (
@@ -201,6 +189,27 @@ class SimpleRNN(RNN):
             input_size, hidden_size, activation, initialization, rng, dtype
         )
         super().__init__(cell, return_sequences, return_state)
+
+
+def checked_state(cell, state, batch):
+    """The state as a tuple of Tensors, checked against the cell's zero state.
+
+    Raises:
+        ValueError: naming the expected and actual count or shapes.
+    """
+    state = _as_state_tuple(state)
+    expected = cell.initial_state(batch, cell.dtype)
+    if len(state) != len(expected):
+        raise ValueError(f"state needs {len(expected)} tensor(s), got {len(state)}")
+    checked = []
+    for given, zero in zip(state, expected):
+        given = as_input(given, cell.dtype)
+        if given.shape != zero.shape:
+            raise ValueError(
+                f"state has shape {given.shape}, expected {zero.shape} (B, H)"
+            )
+        checked.append(given)
+    return tuple(checked)
 
 
 def _as_state_tuple(state):

@@ -70,8 +70,10 @@ def pow(a, b, needs=(True, True)):
     def backward(grad_y):
         grad_a = grad_b = None
         if needs[0]:
-            # d(a**b)/da = b * a**(b - 1)
-            grad_a = unbroadcast(grad_y * b * a ** (b - 1), a.shape)
+            # d(a**b)/da = b * a**(b - 1), and 0 where b == 0 (a**0 is constant)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.where(b == 0, 0.0, b * a ** (b - 1))
+            grad_a = unbroadcast(grad_y * local, a.shape)
         if needs[1]:
             # d(a**b)/db = a**b * log(a)
             grad_b = unbroadcast(grad_y * y * np.log(a), b.shape)

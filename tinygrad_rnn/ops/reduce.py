@@ -11,6 +11,10 @@ def _axes(axis, ndim):
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
         axis = (axis,)
+    if not isinstance(axis, (tuple, list)) or not all(
+        isinstance(a, (int, np.integer)) for a in axis
+    ):
+        raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
     axes = []
     for a in axis:
         if not -ndim <= a < (ndim or 1):
