@@ -102,3 +102,51 @@ def test_clip_grad_norm_scales_all_gradients_together():
     c = _param([0.0], [0.5])
     assert tr.clip_grad_norm([c], max_norm=1.0) == pytest.approx(0.5)
     np.testing.assert_array_equal(c.grad, [0.5])
+
+
+@pytest.mark.parametrize("lr", [math.nan, math.inf, -0.1])
+@pytest.mark.parametrize("optimizer", [tr.optim.SGD, tr.optim.Adam])
+def test_lr_must_be_positive_and_finite(optimizer, lr):
+    p = _param([1.0], [1.0])
+    name = optimizer.__name__
+    with pytest.raises(ValueError, match=rf"{name}: lr must be > 0 and finite, got"):
+        optimizer([p], lr=lr)
+
+
+@pytest.mark.parametrize("eps", [-1.0, math.nan, math.inf])
+def test_adam_eps_must_be_non_negative_and_finite(eps):
+    p = _param([1.0], [1.0])
+    with pytest.raises(ValueError, match=r"eps must be >= 0 and finite, got"):
+        tr.optim.Adam([p], eps=eps)
+    tr.optim.Adam([p], eps=0.0)  # allowed: the bare Adam rule
+
+
+def test_a_parameter_listed_twice_is_refused():
+    p, q = _param([1.0], [1.0]), _param([2.0], [1.0])
+    with pytest.raises(ValueError, match="parameter 2 is parameter 1 again"):
+        tr.optim.SGD([p, q, q], lr=0.1)
+
+
+def test_a_module_in_place_of_its_parameters_is_a_type_error():
+    model = tr.nn.Dense(2, 1, rng=0)
+    for make in (tr.optim.SGD, tr.optim.Adam):
+        with pytest.raises(TypeError, match=r"got a Dense module; pass model.param"):
+            make(model, lr=0.1)
+    with pytest.raises(TypeError, match=r"clip_grad_norm .*pass model.parameters"):
+        tr.clip_grad_norm(model, 1.0)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf])
+def test_clip_grad_norm_refuses_non_finite_gradients(bad):
+    a, b = _param([0.0, 0.0], [3.0, bad]), _param([0.0], [4.0])
+    with pytest.raises(ValueError, match=r"global norm is not finite \((nan|inf)\)"):
+        tr.clip_grad_norm([a, b], max_norm=1.0)
+    np.testing.assert_array_equal(b.grad, [4.0])  # left unchanged
+
+
+def test_clip_grad_norm_accepts_an_infinite_max_norm():
+    a = _param([0.0], [3.0])
+    assert tr.clip_grad_norm([a], max_norm=math.inf) == 3.0
+    np.testing.assert_array_equal(a.grad, [3.0])
+    with pytest.raises(ValueError, match="max_norm must be > 0, got nan"):
+        tr.clip_grad_norm([a], max_norm=math.nan)

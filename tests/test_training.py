@@ -2,6 +2,7 @@
 
 import importlib.util
 import pathlib
+import re
 import sys
 
 import numpy as np
@@ -116,6 +117,91 @@ def test_fit_checks_its_arguments():
         tr.fit(model, x, np.concatenate([y, y]), tr.losses.cross_entropy, opt, 1)
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         tr.fit(model, x, y, tr.losses.cross_entropy, opt, 1, batch_size=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"epochs": 2.0}, TypeError, r"epochs must be an int >= 0, got 2.0 \(float\)"),
+        ({"epochs": None}, TypeError, r"epochs must be an int >= 0, got None"),
+        ({"epochs": True}, TypeError, r"epochs must be an int >= 0, got True \(bool\)"),
+        ({"epochs": -1}, ValueError, r"epochs must be >= 0, got -1"),
+        ({"batch_size": 2.7}, TypeError, r"batch_size must be an int >= 1, got 2.7"),
+        ({"batch_size": "2"}, TypeError, r"batch_size must be an int >= 1, got '2'"),
+        ({"batch_size": 0}, ValueError, r"batch_size must be >= 1, got 0"),
+        ({"verbose": 5}, ValueError, r"verbose must be 0, 1 or 2, got 5"),
+        ({"verbose": True}, ValueError, r"verbose must be 0, 1 or 2, got True"),
+    ],
+)
+def test_fit_rejects_bad_settings(kwargs, error, message):
+    model, x, y = _toy()
+    opt = tr.optim.SGD(model.parameters(), lr=0.1)
+    settings = {"epochs": 1, "verbose": 0, **kwargs}
+    with pytest.raises(error, match=message):
+        tr.fit(model, x, y, tr.losses.categorical_crossentropy, opt, **settings)
+
+
+def test_fit_rejects_empty_data():
+    model, x, y = _toy()
+    opt = tr.optim.SGD(model.parameters(), lr=0.1)
+    loss = tr.losses.categorical_crossentropy
+    with pytest.raises(ValueError, match=r"x must hold at least one sample, got shape"):
+        tr.fit(model, x[:0], y[:0], loss, opt, 1, verbose=0)
+    with pytest.raises(ValueError, match=r"y must hold at least one sample"):
+        tr.fit(model, x, np.float64(1.0), loss, opt, 1, verbose=0)
+
+
+def test_fit_reports_no_accuracy_for_regression(capsys):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 1))
+    model = tr.nn.Dense(3, 1, rng=0)
+    opt = tr.optim.SGD(model.parameters(), lr=0.1)
+    seen = []
+
+    history = tr.fit(
+        model,
+        x,
+        y,
+        tr.losses.mean_squared_error,
+        opt,
+        2,
+        verbose=2,
+        callback=lambda epoch, logs: seen.append(logs),
+    )
+
+    assert list(history) == ["loss"] and len(history["loss"]) == 2
+    assert all(list(logs) == ["loss"] for logs in seen)
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"epoch 2/2  loss \d+\.\d{4}", lines[1]), lines
+
+
+def test_fit_reports_no_accuracy_for_soft_or_single_class_targets():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 3))
+    soft = np.full((4, 2), 0.5)  # rows sum to 1 but are not one-hot
+    model = tr.nn.Dense(3, 2, "softmax", rng=0)
+    opt = tr.optim.SGD(model.parameters(), lr=0.1)
+    loss = tr.losses.categorical_crossentropy
+    assert "accuracy" not in tr.fit(model, x, soft, loss, opt, 1, verbose=0)
+
+    single = tr.nn.Dense(3, 1, rng=0)  # one output: arg-max is always 0
+    opt = tr.optim.SGD(single.parameters(), lr=0.1)
+    ones = np.ones((4, 1))
+    history = tr.fit(single, x, ones, tr.losses.mean_squared_error, opt, 1, verbose=0)
+    assert "accuracy" not in history
+
+
+def test_fit_reports_accuracy_for_one_hot_and_class_ids(capsys):
+    model, x, y = _toy()
+    opt = tr.optim.Adam(model.parameters(), lr=0.1)
+    history = tr.fit(model, x, y, tr.losses.categorical_crossentropy, opt, 1, verbose=2)
+    assert len(history["accuracy"]) == 1
+    line = capsys.readouterr().out.strip()
+    assert re.fullmatch(r"epoch 1/1  loss \d+\.\d{4}  acc \d\.\d{3}", line), line
+
+    ids = np.argmax(y, axis=-1)  # (1, T) integer class ids
+    history = tr.fit(model, x, ids, tr.losses.cross_entropy, opt, 1, verbose=0)
+    assert 0.0 <= history["accuracy"][0] <= 1.0
 
 
 # ------------------------------------------------------------------ demos

@@ -71,8 +71,32 @@ class CharVocab:
         return np.array(ids, dtype=np.int64)
 
     def decode(self, ids):
-        """The text spelled by a sequence of ids."""
-        return "".join(self.chars[int(i)] for i in np.asarray(ids).reshape(-1))
+        """The text spelled by a sequence of ids.
+
+        Args:
+            ids: integer ids, a single id (0-D) or a sequence (1-D); an empty
+                sequence gives ''.
+
+        Raises:
+            TypeError: for non-integer ids.
+            ValueError: for more than one axis, or an id outside [0, len(self) - 1].
+        """
+        ids = np.asarray(ids)
+        if ids.ndim > 1:
+            raise ValueError(
+                f"decode takes a single id or a 1-D sequence of ids, got shape "
+                f"{ids.shape}; decode each row separately"
+            )
+        if ids.size == 0:
+            return ""
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"decode needs integer ids, got dtype {ids.dtype}")
+        if ids.min() < 0 or ids.max() >= len(self.chars):
+            raise ValueError(
+                f"decode: ids must lie in [0, {len(self.chars) - 1}], got values "
+                f"from {ids.min()} to {ids.max()}"
+            )
+        return "".join(self.chars[i] for i in ids.reshape(-1))
 
     def one_hot(self, text, dtype=np.float64):
         """One-hot codes of ``text``: (len(text), len(self))."""

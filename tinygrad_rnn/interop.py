@@ -39,26 +39,39 @@ from tinygrad_rnn.nn.recurrent import RNN, SimpleRNNCell
 _TORCH_RNN_KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
-def _array(value, name):
-    """A float copy of ``value`` (a NumPy array or anything with ``__array__``)."""
+def _array(value, name, layout, where):
+    """A float copy of ``value`` (a NumPy array or anything with ``__array__``).
+
+    ``layout`` names the expected axes, e.g. ("H", "F"); its length is the rank.
+    """
     array = np.array(value)
     if array.dtype.kind != "f":
-        raise TypeError(f"{name} must hold floats, got dtype {array.dtype}")
+        raise TypeError(f"{where}: {name} must hold floats, got dtype {array.dtype}")
+    if array.ndim != len(layout):
+        axes = ", ".join(layout) + ("," if len(layout) == 1 else "")
+        raise ValueError(
+            f"{where}: {name} must be {len(layout)}-D ({axes}), got shape {array.shape}"
+        )
     return array
 
 
-def _check_shape(array, shape, name):
+def _check_shape(array, shape, name, where):
     if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
+        raise ValueError(f"{where}: {name} must have shape {shape}, got {array.shape}")
 
 
-def _check_keys(state, allowed, required, where):
-    unexpected = sorted(set(state) - set(allowed))
+def _check_keys(state, allowed, required, where, hint=""):
+    """Raise KeyError naming the missing keys, or else the unexpected ones."""
+    if not isinstance(state, dict):
+        raise TypeError(f"{where} takes a dict of arrays, got {type(state).__name__}")
     missing = sorted(set(required) - set(state))
-    if unexpected or missing:
+    if missing:
+        raise KeyError(f"{where}: missing keys {missing}; got {sorted(state)}")
+    unexpected = sorted(set(state) - set(allowed))
+    if unexpected:
         raise KeyError(
-            f"{where}: missing {missing}, unexpected {unexpected}; only single-layer, "
-            "unidirectional layers are supported"
+            f"{where}: unexpected keys {unexpected}; expected only "
+            f"{sorted(allowed)}{hint}"
         )
 
 
@@ -77,23 +90,32 @@ def from_torch_rnn(state):
         bias = bias_ih_l0 + bias_hh_l0.
 
     Raises:
-        KeyError: for other keys (more layers, ``bidirectional=True``, ``proj_size``).
-        ValueError: if the shapes do not fit together.
+        KeyError: for missing keys, or other keys (more layers,
+            ``bidirectional=True``, ``proj_size``).
+        ValueError: if an array has the wrong rank or the shapes do not fit together.
+        TypeError: if an array does not hold floats.
 
     Notes:
         The sum gives identical outputs, but training the two torch biases is not the
         same as training their sum (see the module docstring).
     """
-    _check_keys(state, _TORCH_RNN_KEYS, _TORCH_RNN_KEYS[:2], "from_torch_rnn")
-    weight_ih = _array(state["weight_ih_l0"], "weight_ih_l0")
+    where = "from_torch_rnn"
+    _check_keys(
+        state,
+        _TORCH_RNN_KEYS,
+        _TORCH_RNN_KEYS[:2],
+        where,
+        "; only single-layer, unidirectional RNNs are supported",
+    )
+    weight_ih = _array(state["weight_ih_l0"], "weight_ih_l0", ("H", "F"), where)
     hidden, features = weight_ih.shape
-    weight_hh = _array(state["weight_hh_l0"], "weight_hh_l0")
-    _check_shape(weight_hh, (hidden, hidden), "weight_hh_l0")
+    weight_hh = _array(state["weight_hh_l0"], "weight_hh_l0", ("H", "H"), where)
+    _check_shape(weight_hh, (hidden, hidden), "weight_hh_l0", where)
     bias = np.zeros(hidden, dtype=weight_ih.dtype)
     for key in ("bias_ih_l0", "bias_hh_l0"):
         if key in state:
-            part = _array(state[key], key)
-            _check_shape(part, (hidden,), key)
+            part = _array(state[key], key, ("H",), where)
+            _check_shape(part, (hidden,), key, where)
             bias = bias + part
     return {
         "kernel": weight_ih.T.copy(),  # (F, H)
@@ -112,6 +134,10 @@ def to_torch_rnn(weights):
         {'weight_ih_l0': (H, F), 'weight_hh_l0': (H, H), 'bias_ih_l0': (H,),
         'bias_hh_l0': zeros (H,)}, ready for ``rnn.load_state_dict`` after
         ``torch.from_numpy``.
+
+    Raises:
+        KeyError: for missing or unexpected keys.
+        ValueError: if an array has the wrong rank or the shapes do not fit together.
     """
     kernel, recurrent, bias = _simple_rnn_arrays(weights, "to_torch_rnn")
     return {
@@ -122,15 +148,16 @@ def to_torch_rnn(weights):
     }
 
 
-def _simple_rnn_arrays(weights, where):
-    names = ("kernel", "recurrent_kernel", "bias")
-    _check_keys(weights, names, names, where)
-    kernel = _array(weights["kernel"], "kernel")
+def _simple_rnn_arrays(weights, where, names=("kernel", "recurrent_kernel", "bias")):
+    """The three arrays, checked; ``names`` label them in error messages."""
+    keys = ("kernel", "recurrent_kernel", "bias")
+    _check_keys(weights, keys, keys, where)
+    kernel = _array(weights["kernel"], names[0], ("F", "H"), where)
     hidden = kernel.shape[1]
-    recurrent = _array(weights["recurrent_kernel"], "recurrent_kernel")
-    _check_shape(recurrent, (hidden, hidden), "recurrent_kernel")
-    bias = _array(weights["bias"], "bias")
-    _check_shape(bias, (hidden,), "bias")
+    recurrent = _array(weights["recurrent_kernel"], names[1], ("H", "H"), where)
+    _check_shape(recurrent, (hidden, hidden), names[1], where)
+    bias = _array(weights["bias"], names[2], ("H",), where)
+    _check_shape(bias, (hidden,), names[2], where)
     return kernel, recurrent, bias
 
 
@@ -145,13 +172,18 @@ def from_torch_linear(state):
 
     Returns:
         {'kernel': (F, O), 'bias': (O,)} (a zero bias when torch had none).
+
+    Raises:
+        KeyError: for missing or unexpected keys.
+        ValueError: if an array has the wrong rank or the shapes do not fit together.
     """
-    _check_keys(state, ("weight", "bias"), ("weight",), "from_torch_linear")
-    weight = _array(state["weight"], "weight")
+    where = "from_torch_linear"
+    _check_keys(state, ("weight", "bias"), ("weight",), where)
+    weight = _array(state["weight"], "weight", ("O", "F"), where)
     out_features = weight.shape[0]
     if "bias" in state:
-        bias = _array(state["bias"], "bias")
-        _check_shape(bias, (out_features,), "bias")
+        bias = _array(state["bias"], "bias", ("O",), where)
+        _check_shape(bias, (out_features,), "bias", where)
     else:
         bias = np.zeros(out_features, dtype=weight.dtype)
     return {"kernel": weight.T.copy(), "bias": bias}  # (F, O), (O,)
@@ -167,11 +199,12 @@ def to_torch_linear(weights):
     return {"weight": kernel.T.copy(), "bias": bias.copy()}  # (O, F), (O,)
 
 
-def _dense_arrays(weights, where):
+def _dense_arrays(weights, where, names=("kernel", "bias")):
+    """The two arrays, checked; ``names`` label them in error messages."""
     _check_keys(weights, ("kernel", "bias"), ("kernel", "bias"), where)
-    kernel = _array(weights["kernel"], "kernel")
-    bias = _array(weights["bias"], "bias")
-    _check_shape(bias, (kernel.shape[1],), "bias")
+    kernel = _array(weights["kernel"], names[0], ("F", "O"), where)
+    bias = _array(weights["bias"], names[1], ("O",), where)
+    _check_shape(bias, (kernel.shape[1],), names[1], where)
     return kernel, bias
 
 
@@ -196,7 +229,11 @@ def from_keras_simple_rnn(weights):
             f"{len(weights)} arrays (use_bias=False is not supported)"
         )
     named = dict(zip(("kernel", "recurrent_kernel", "bias"), weights))
-    kernel, recurrent, bias = _simple_rnn_arrays(named, "from_keras_simple_rnn")
+    kernel, recurrent, bias = _simple_rnn_arrays(
+        named,
+        "from_keras_simple_rnn",
+        ("weights[0] (kernel)", "weights[1] (recurrent_kernel)", "weights[2] (bias)"),
+    )
     return {"kernel": kernel, "recurrent_kernel": recurrent, "bias": bias}
 
 
@@ -214,13 +251,21 @@ def from_keras_dense(weights):
     """Convert ``Dense.get_weights()`` [kernel (F, O), bias (O,)] to Dense weights.
 
     Also right for ``TimeDistributed(Dense)``, whose weights are the inner Dense's.
+
+    Raises:
+        ValueError: for a list of other than two arrays, or wrong ranks or shapes
+            (as for [bias, kernel], the wrong order).
     """
     if len(weights) != 2:
         raise ValueError(
             "from_keras_dense expects [kernel, bias], got "
             f"{len(weights)} arrays (use_bias=False is not supported)"
         )
-    kernel, bias = _dense_arrays(dict(zip(("kernel", "bias"), weights)), "Dense")
+    kernel, bias = _dense_arrays(
+        dict(zip(("kernel", "bias"), weights)),
+        "from_keras_dense",
+        ("weights[0] (kernel)", "weights[1] (bias)"),
+    )
     return {"kernel": kernel, "bias": bias}
 
 
@@ -264,6 +309,21 @@ def _prefixed(weights, prefix):
     return {prefix + k: v for k, v in weights.items()}
 
 
+def _model_state(model, state, where):
+    """``state`` (default ``model.state_dict()``), checked for names and shapes."""
+    expected = model.state_dict()
+    if state is None:
+        return expected
+    _check_keys(state, expected, expected, where)
+    for name, array in expected.items():
+        if np.shape(state[name]) != array.shape:
+            raise ValueError(
+                f"{where}: state[{name!r}] must have shape {array.shape}, "
+                f"got {np.shape(state[name])}"
+            )
+    return state
+
+
 def from_torch_sequential(model, torch_states):
     """A state dict for ``model`` from one torch state dict per weighted layer.
 
@@ -275,6 +335,10 @@ def from_torch_sequential(model, torch_states):
 
     Returns:
         {dotted name: array} for ``model.load_state_dict``.
+
+    Raises:
+        ValueError: for the wrong number of state dicts; otherwise as the layer
+            converters, with the message naming the state dict's index.
     """
     layers = _weighted_layers(model)
     if len(torch_states) != len(layers):
@@ -283,9 +347,14 @@ def from_torch_sequential(model, torch_states):
             f"got {len(torch_states)} state dicts"
         )
     state = {}
-    for (prefix, kind), torch_state in zip(layers, torch_states):
+    for i, ((prefix, kind), torch_state) in enumerate(zip(layers, torch_states)):
         convert = from_torch_rnn if kind == "rnn" else from_torch_linear
-        state.update(_prefixed(convert(torch_state), prefix))
+        try:
+            weights = convert(torch_state)
+        except (KeyError, ValueError, TypeError) as error:
+            message = f"from_torch_sequential: torch_states[{i}]: {error.args[0]}"
+            raise type(error)(message) from error
+        state.update(_prefixed(weights, prefix))
     return state
 
 
@@ -298,8 +367,12 @@ def to_torch_sequential(model, state=None):
 
     Returns:
         A list of ``nn.RNN`` / ``nn.Linear`` state dicts, in layer order.
+
+    Raises:
+        KeyError: if ``state`` lacks one of the model's names or has others.
+        ValueError: if an array's shape differs from the model's parameter.
     """
-    state = model.state_dict() if state is None else state
+    state = _model_state(model, state, "to_torch_sequential")
     converted = []
     for prefix, kind in _weighted_layers(model):
         convert = to_torch_rnn if kind == "rnn" else to_torch_linear
@@ -317,23 +390,33 @@ def from_keras_sequential(model, weights):
 
     Returns:
         {dotted name: array} for ``model.load_state_dict``.
+
+    Raises:
+        ValueError: for the wrong number of arrays, or an array of the wrong rank or
+            shape (named by its index in ``weights`` and its name in ``model``).
     """
     weights = list(weights)
-    state = {}
-    for prefix, kind in _weighted_layers(model):
-        count = 3 if kind == "rnn" else 2
-        if len(weights) < count:
-            break
-        taken, weights = weights[:count], weights[count:]
-        convert = from_keras_simple_rnn if kind == "rnn" else from_keras_dense
-        state.update(_prefixed(convert(taken), prefix))
-    expected = len(model.parameters())
-    if weights or len(state) != expected:
-        given = len(state) + len(weights)
+    layers = _weighted_layers(model)
+    expected = sum(3 if kind == "rnn" else 2 for _, kind in layers)
+    if len(weights) != expected:
         raise ValueError(
             f"from_keras_sequential: the model has {expected} weight arrays, "
-            f"got {given}"
+            f"got {len(weights)}"
         )
+    state = {}
+    start = 0
+    for prefix, kind in layers:
+        keys = (
+            ("kernel", "recurrent_kernel", "bias")
+            if kind == "rnn"
+            else ("kernel", "bias")
+        )
+        taken = dict(zip(keys, weights[start : start + len(keys)]))
+        names = [f"weights[{start + i}] ({prefix}{key})" for i, key in enumerate(keys)]
+        check = _simple_rnn_arrays if kind == "rnn" else _dense_arrays
+        arrays = check(taken, "from_keras_sequential", names)
+        state.update(_prefixed(dict(zip(keys, arrays)), prefix))
+        start += len(keys)
     return state
 
 
@@ -343,8 +426,12 @@ def to_keras_sequential(model, state=None):
     Args:
         model: a Sequential, as for :func:`from_keras_sequential`.
         state: the weights to convert; default ``model.state_dict()``.
+
+    Raises:
+        KeyError: if ``state`` lacks one of the model's names or has others.
+        ValueError: if an array's shape differs from the model's parameter.
     """
-    state = model.state_dict() if state is None else state
+    state = _model_state(model, state, "to_keras_sequential")
     weights = []
     for prefix, kind in _weighted_layers(model):
         convert = to_keras_simple_rnn if kind == "rnn" else to_keras_dense

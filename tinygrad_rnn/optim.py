@@ -6,26 +6,57 @@ PyTorch use, which differ in where epsilon enters (see :class:`Adam`).
 """
 
 import math
+import numbers
 
 import numpy as np
+
+from tinygrad_rnn.nn.module import Module
+
+
+def _param_list(params, where):
+    """``params`` as a list, refusing a Module passed in place of its parameters."""
+    if isinstance(params, Module):
+        raise TypeError(
+            f"{where} takes a list of tensors, got a {type(params).__name__} "
+            "module; pass model.parameters()"
+        )
+    return list(params)
+
+
+def _check_positive(value, name, where, allow_zero=False):
+    """Raise unless ``value`` is a finite real number > 0 (>= 0 with allow_zero)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    bound = ">= 0" if allow_zero else "> 0"
+    too_small = value < 0 if allow_zero else value <= 0
+    if too_small or not math.isfinite(value):
+        raise ValueError(f"{where}: {name} must be {bound} and finite, got {value}")
 
 
 class Optimizer:
     """Base class: holds the parameter list and clears gradients.
 
     Raises:
-        ValueError: if ``params`` is empty or holds a tensor without requires_grad.
+        TypeError: if ``params`` is a Module rather than ``model.parameters()``.
+        ValueError: if ``params`` is empty, holds a tensor without requires_grad, or
+            holds one tensor twice (it would be updated twice per step).
     """
 
     def __init__(self, params):
-        self.params = list(params)
+        where = type(self).__name__
+        self.params = _param_list(params, where)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"{where} got an empty parameter list")
+        first_index = {}
         for i, p in enumerate(self.params):
             if not getattr(p, "requires_grad", False):
+                raise ValueError(f"{where}: parameter {i} does not require grad")
+            if id(p) in first_index:
                 raise ValueError(
-                    f"{type(self).__name__}: parameter {i} does not require grad"
+                    f"{where}: parameter {i} is parameter {first_index[id(p)]} "
+                    "again; list each tensor once"
                 )
+            first_index[id(p)] = i
 
     def zero_grad(self):
         """Set every parameter's ``grad`` to None."""
@@ -52,8 +83,7 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0):
         super().__init__(params)
-        if lr <= 0:
-            raise ValueError(f"SGD: lr must be > 0, got {lr}")
+        _check_positive(lr, "lr", "SGD")
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"SGD: momentum must lie in [0, 1), got {momentum}")
         self.lr = lr
@@ -61,6 +91,7 @@ class SGD(Optimizer):
         self.buffers = [None] * len(self.params)
 
     def step(self):
+        """Move each parameter that has a gradient by ``-lr`` times its direction."""
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
@@ -96,9 +127,9 @@ class Adam(Optimizer):
 
     Args:
         params: the tensors to update.
-        lr: the learning rate.
+        lr: the learning rate (> 0).
         beta1, beta2: decay rates of the first and second moment, in [0, 1).
-        eps: the epsilon; None takes the form's default.
+        eps: the epsilon (>= 0); None takes the form's default.
         form: 'keras' or 'torch'.
     """
 
@@ -113,8 +144,9 @@ class Adam(Optimizer):
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"Adam: {name} must lie in [0, 1), got {beta}")
-        if lr <= 0:
-            raise ValueError(f"Adam: lr must be > 0, got {lr}")
+        _check_positive(lr, "lr", "Adam")
+        if eps is not None:
+            _check_positive(eps, "eps", "Adam", allow_zero=True)
         self.lr = lr
         self.beta1 = beta1
         self.beta2 = beta2
@@ -125,6 +157,7 @@ class Adam(Optimizer):
         self.v = [np.zeros_like(p.data) for p in self.params]
 
     def step(self):
+        """Update the moments, then each parameter that has a gradient."""
         self.t += 1
         b1, b2, t = self.beta1, self.beta2, self.t
         for p, m, v in zip(self.params, self.m, self.v):
@@ -160,11 +193,23 @@ def clip_grad_norm(params, max_norm):
 
     Returns:
         The global norm before clipping, a float.
+
+    Raises:
+        TypeError: if ``params`` is a Module rather than ``model.parameters()``.
+        ValueError: if max_norm is not > 0, or the gradients' norm is NaN or
+            infinite (as torch's ``error_if_nonfinite=True``); scaling cannot repair
+            such gradients, so none is changed.
     """
-    if max_norm <= 0:
+    params = _param_list(params, "clip_grad_norm")
+    if not max_norm > 0:  # also refuses NaN; inf means "never clip"
         raise ValueError(f"clip_grad_norm: max_norm must be > 0, got {max_norm}")
     grads = [p.grad for p in params if p.grad is not None]
     total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+    if not math.isfinite(total):
+        raise ValueError(
+            f"clip_grad_norm: the gradients' global norm is not finite ({total}); "
+            "a gradient holds NaN or inf, or is too large to square"
+        )
     scale = max_norm / (total + 1e-6)
     if scale < 1.0:
         for g in grads:

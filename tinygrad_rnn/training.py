@@ -2,8 +2,11 @@
 
 One epoch: for each mini-batch, forward, loss, backward, optimiser step. The epoch's
 loss and accuracy are the batch-size-weighted means over its batches, each measured
-before that batch's update, as Keras reports them.
+before that batch's update, as Keras reports them. Accuracy is reported only for
+classification targets (see :func:`fit`).
 """
+
+import numbers
 
 import numpy as np
 
@@ -78,38 +81,64 @@ def fit(
         verbose: 0 silent; 1 a progress bar (tqdm when installed, else one line per
             epoch); 2 one line per epoch.
         callback: called as ``callback(epoch, logs)`` after each epoch, with epoch
-            counted from 1 and logs ``{'loss': float, 'accuracy': float}``.
+            counted from 1 and logs ``{'loss': float}``, plus ``'accuracy': float``
+            when accuracy applies (below).
 
     Returns:
-        {'loss': [...], 'accuracy': [...]}, one entry per epoch.
+        {'loss': [...]}, plus 'accuracy': [...] when it applies; one entry per epoch.
+
+    Raises:
+        TypeError: if epochs, batch_size or verbose is not an int (bools included).
+        ValueError: if epochs < 0, batch_size < 1, verbose is not 0, 1 or 2, x or y
+            is empty, or x and y hold different numbers of samples.
+
+    Notes:
+        Accuracy (the fraction of positions whose arg-max class is the target's) is
+        reported only when it means something: the predictions' last axis holds at
+        least 2 classes, and y is either integer class ids with the predictions'
+        shape minus that axis, or one-hot floats with the predictions' shape (every
+        value 0 or 1, each row summing to 1). Otherwise, as for regression, the
+        history, the logs and the printed line carry the loss alone.
     """
     x, y = _array(x), _array(y)
+    _check_int("epochs", epochs, 0)
+    if batch_size is not None:
+        _check_int("batch_size", batch_size, 1)
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
+    for name, data in (("x", x), ("y", y)):
+        if data.ndim == 0 or len(data) == 0:
+            raise ValueError(
+                f"fit: {name} must hold at least one sample, got shape {data.shape}"
+            )
     if len(x) != len(y):
         raise ValueError(f"fit: x has {len(x)} samples but y has {len(y)}")
-    if epochs < 0 or int(epochs) != epochs:
-        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs}")
     count = len(x)
     batch_size = count if batch_size is None else int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"fit: batch_size must be >= 1, got {batch_size}")
     rng = np.random.default_rng(rng)
-    history = {"loss": [], "accuracy": []}
+    class_targets = _class_targets(y)
+    history = {"loss": []}
     progress = _progress(epochs, verbose)
 
     for epoch in range(1, epochs + 1):
         order = rng.permutation(count) if shuffle else np.arange(count)
         total_loss = total_correct = 0.0
+        measured = class_targets
         for start in range(0, count, batch_size):
             batch = order[start : start + batch_size]
 
             inputs = Tensor(x[batch]) if x.dtype.kind == "f" else x[batch]
             value, predictions = train_step(model, inputs, y[batch], loss, optimizer)
             total_loss += value * len(batch)
-            total_correct += accuracy(predictions, y[batch]) * len(batch)
+            measured = measured and _fits(_array(predictions).shape, y)
+            if measured:
+                total_correct += accuracy(predictions, y[batch]) * len(batch)
 
-        logs = {"loss": total_loss / count, "accuracy": total_correct / count}
-        history["loss"].append(logs["loss"])
-        history["accuracy"].append(logs["accuracy"])
+        logs = {"loss": total_loss / count}
+        if measured:
+            logs["accuracy"] = total_correct / count
+        for key, value in logs.items():
+            history.setdefault(key, []).append(value)
         progress(epoch, logs)
         if callback is not None:
             callback(epoch, logs)
@@ -118,6 +147,35 @@ def fit(
 
 def _array(a):
     return a.data if isinstance(a, Tensor) else np.asarray(a)
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"fit: {name} must be an int >= {minimum}, got {value!r} "
+            f"({type(value).__name__})"
+        )
+    if value < minimum:
+        raise ValueError(f"fit: {name} must be >= {minimum}, got {value}")
+
+
+def _class_targets(y):
+    """Whether y holds integer class ids, or one-hot rows along its last axis."""
+    if y.dtype.kind in "iu":
+        return True
+    if y.dtype.kind != "f" or y.ndim < 2:
+        return False
+    zeros_and_ones = bool(np.all((y == 0) | (y == 1)))
+    return zeros_and_ones and bool(np.all(y.sum(axis=-1) == 1))
+
+
+def _fits(predictions_shape, y):
+    """Whether (N, ..., C) predictions, C >= 2, match y's ids or one-hot rows."""
+    if len(predictions_shape) < 2 or predictions_shape[-1] < 2:
+        return False
+    if y.dtype.kind in "iu":
+        return y.shape[1:] == predictions_shape[1:-1]
+    return y.shape[1:] == predictions_shape[1:]
 
 
 def _progress(epochs, verbose):
@@ -133,9 +191,7 @@ def _progress(epochs, verbose):
             bar = tqdm(total=epochs, unit="epoch")
 
             def update(epoch, logs):
-                bar.set_postfix(
-                    loss=f"{logs['loss']:.4f}", acc=f"{logs['accuracy']:.3f}"
-                )
+                bar.set_postfix(_fields(logs))
                 bar.update(1)
                 if epoch == epochs:
                     bar.close()
@@ -143,12 +199,18 @@ def _progress(epochs, verbose):
             return update
 
     def line(epoch, logs):
-        print(
-            f"epoch {epoch}/{epochs}  loss {logs['loss']:.4f}  "
-            f"acc {logs['accuracy']:.3f}"
-        )
+        fields = "  ".join(f"{k} {v}" for k, v in _fields(logs).items())
+        print(f"epoch {epoch}/{epochs}  {fields}")
 
     return line
+
+
+def _fields(logs):
+    """The logs formatted for display: loss to 4 places, accuracy (if any) to 3."""
+    fields = {"loss": f"{logs['loss']:.4f}"}
+    if "accuracy" in logs:
+        fields["acc"] = f"{logs['accuracy']:.3f}"
+    return fields
 
 
 def _quiet(epoch, logs):
