@@ -62,8 +62,9 @@ def make_data(rng: np.random.Generator, B: int, T: int, C: int, dtype):
 class FusedRNN:
     """SimpleRNN(tanh) + Dense head + mean cross-entropy, trained with Adam."""
 
-    def __init__(self, params: dict, dtype=np.float64, lr=1e-3,
-                 betas=(0.9, 0.999), eps=1e-8):
+    def __init__(
+        self, params: dict, dtype=np.float64, lr=1e-3, betas=(0.9, 0.999), eps=1e-8
+    ):
         self.dtype = np.dtype(dtype)
         self.p = {k: np.array(params[k], dtype=self.dtype) for k in PARAM_NAMES}
         self.lr, self.b1, self.b2, self.eps = lr, betas[0], betas[1], eps
@@ -149,8 +150,8 @@ class FusedRNN:
         loss, g = self.loss_and_grads(x, y)
         self.t += 1
         b1, b2 = self.b1, self.b2
-        bc1 = 1.0 - b1 ** self.t
-        bc2_sqrt = np.sqrt(1.0 - b2 ** self.t)
+        bc1 = 1.0 - b1**self.t
+        bc2_sqrt = np.sqrt(1.0 - b2**self.t)
         step_size = self.lr / bc1
         for k, p in self.p.items():
             gk, m, v = g[k], self.m[k], self.v[k]

@@ -116,19 +116,25 @@ def check_gradients(wl, params, x, y, impls, skipped, failures):
     g_ref = ref.grads(x, y)
     lines = []
     if ref_name != "torch":
-        lines.append("  torch absent: fused_numpy cannot be checked against torch; "
-                     "other implementations are checked against fused_numpy")
+        lines.append(
+            "  torch absent: fused_numpy cannot be checked against torch; "
+            "other implementations are checked against fused_numpy"
+        )
     for impl in impls:
         if impl in skipped or impl == ref_name:
             continue
         obj = make(impl, params, f64)
         err, where = max_rel_err(obj.grads(x, y), g_ref)
         ok = err <= GRAD_TOL
-        lines.append(f"  {impl:>13} vs {ref_name}: float64 grads max rel err "
-                     f"{err:.2e} ({where}) {'ok' if ok else 'FAIL'}")
+        lines.append(
+            f"  {impl:>13} vs {ref_name}: float64 grads max rel err "
+            f"{err:.2e} ({where}) {'ok' if ok else 'FAIL'}"
+        )
         if not ok:
-            msg = (f"{wl}: {impl} gradients differ from {ref_name} by {err:.2e} "
-                   f"relative in {where} (tolerance {GRAD_TOL:.0e})")
+            msg = (
+                f"{wl}: {impl} gradients differ from {ref_name} by {err:.2e} "
+                f"relative in {where} (tolerance {GRAD_TOL:.0e})"
+            )
             if impl == "fused_numpy":
                 print("\n".join(lines))
                 raise SystemExit("GRADIENT CHECK FAILED: " + msg)
@@ -143,29 +149,36 @@ def check_gradients(wl, params, x, y, impls, skipped, failures):
             pa, pb = obj.params(), r2.params()
             aerr = max(rel_err(pa[k], pb[k]) for k in fused_numpy.PARAM_NAMES)
             ok = aerr <= GRAD_TOL
-            lines.append(f"  {'':>13}   weights after 3 Adam steps: max rel err "
-                         f"{aerr:.2e} {'ok' if ok else 'FAIL'}")
+            lines.append(
+                f"  {'':>13}   weights after 3 Adam steps: max rel err "
+                f"{aerr:.2e} {'ok' if ok else 'FAIL'}"
+            )
             if not ok:
-                failures.append(f"{wl}: {impl} Adam update differs from {ref_name} "
-                                f"by {aerr:.2e}")
+                failures.append(
+                    f"{wl}: {impl} Adam update differs from {ref_name} by {aerr:.2e}"
+                )
         # float32: no upcasting, and close to the float64 reference
         if impl in NUMPY_BASED:
             g32 = make(impl, params, np.float32).grads(x.astype(np.float32), y)
             dts = {str(np.asarray(g32[k]).dtype) for k in fused_numpy.PARAM_NAMES}
             err32, where32 = max_rel_err(g32, g_ref)
             ok = dts == {"float32"} and err32 <= F32_TOL
-            lines.append(f"  {'':>13}   float32 grads dtype {','.join(sorted(dts))}, "
-                         f"max rel err {err32:.1e} ({where32}) "
-                         f"{'ok' if ok else 'FAIL'}")
+            lines.append(
+                f"  {'':>13}   float32 grads dtype {','.join(sorted(dts))}, "
+                f"max rel err {err32:.1e} ({where32}) "
+                f"{'ok' if ok else 'FAIL'}"
+            )
             if not ok:
-                failures.append(f"{wl}: {impl} float32 gradients dtype {dts}, "
-                                f"rel err {err32:.1e}")
+                failures.append(
+                    f"{wl}: {impl} float32 gradients dtype {dts}, rel err {err32:.1e}"
+                )
     print("\n".join(lines))
 
 
 # ---------------------------------------------------------------------- timing
-def time_rounds(factories: dict, x, y, rounds: int, target: float, pause: float,
-                max_steps: int):
+def time_rounds(
+    factories: dict, x, y, rounds: int, target: float, pause: float, max_steps: int
+):
     """Interleaved timing. Returns {impl: [seconds per step, one per round]}.
 
     Every round starts each implementation from the initial weights (a fresh
@@ -180,8 +193,7 @@ def time_rounds(factories: dict, x, y, rounds: int, target: float, pause: float,
         obj = make_obj()
         obj.step(x, y)
         t0, n = time.perf_counter(), 0
-        while n < 2 or (time.perf_counter() - t0 < min(target, 0.5)
-                        and n < max_steps):
+        while n < 2 or (time.perf_counter() - t0 < min(target, 0.5) and n < max_steps):
             obj.step(x, y)
             n += 1
         per = (time.perf_counter() - t0) / n
@@ -189,7 +201,7 @@ def time_rounds(factories: dict, x, y, rounds: int, target: float, pause: float,
     times = {name: [] for name in factories}
     order = list(factories)
     for r in range(rounds):
-        for name in (order if r % 2 == 0 else order[::-1]):
+        for name in order if r % 2 == 0 else order[::-1]:
             obj, n = factories[name](), steps[name]
             obj.step(x, y)  # untimed: lazy state (e.g. torch's Adam buffers)
             gc.collect()  # earlier objects' cyclic garbage, not on the clock
@@ -240,26 +252,49 @@ def fmt_bytes(n: float) -> str:
 # ------------------------------------------------------------------------ main
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="fewer workloads, rounds and memory steps (< 1 minute)")
-    ap.add_argument("--workloads", help="comma list; 'tscan' = all T-scan entries; "
-                    f"known: {', '.join(WORKLOADS)}")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer workloads, rounds and memory steps (< 1 minute)",
+    )
+    ap.add_argument(
+        "--workloads",
+        help=f"comma list; 'tscan' = all T-scan entries; known: {', '.join(WORKLOADS)}",
+    )
     ap.add_argument("--dtypes", default="float64,float32")
     ap.add_argument("--impls", default=",".join(IMPLS))
     ap.add_argument("--rounds", type=int, help="timing rounds (default 7, quick 3)")
-    ap.add_argument("--round-time", type=float,
-                    help="seconds per implementation per round (default 0.5, "
-                         "quick 0.05)")
-    ap.add_argument("--max-steps", type=int, default=200,
-                    help="cap on timed steps per implementation per round")
-    ap.add_argument("--threads", type=int, help="set NumPy's BLAS and torch to N "
-                    "threads (default: leave NumPy's, match torch to it)")
-    ap.add_argument("--pause", type=float, default=0.15,
-                    help="sleep before switching library, seconds")
-    ap.add_argument("--mem-steps", type=int,
-                    help="steps for memory growth (default 1000, quick 20)")
-    ap.add_argument("--mem-budget", type=float,
-                    help="cap on seconds per growth run (default 60, quick 0.3)")
+    ap.add_argument(
+        "--round-time",
+        type=float,
+        help="seconds per implementation per round (default 0.5, quick 0.05)",
+    )
+    ap.add_argument(
+        "--max-steps",
+        type=int,
+        default=200,
+        help="cap on timed steps per implementation per round",
+    )
+    ap.add_argument(
+        "--threads",
+        type=int,
+        help="set NumPy's BLAS and torch to N "
+        "threads (default: leave NumPy's, match torch to it)",
+    )
+    ap.add_argument(
+        "--pause",
+        type=float,
+        default=0.15,
+        help="sleep before switching library, seconds",
+    )
+    ap.add_argument(
+        "--mem-steps", type=int, help="steps for memory growth (default 1000, quick 20)"
+    )
+    ap.add_argument(
+        "--mem-budget",
+        type=float,
+        help="cap on seconds per growth run (default 60, quick 0.3)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", metavar="PATH", help="also write results as JSON")
     a = ap.parse_args(argv)
@@ -268,8 +303,13 @@ def parse_args(argv=None):
     a.round_time = a.round_time or (0.05 if q else 0.5)
     a.mem_steps = a.mem_steps if a.mem_steps is not None else (20 if q else 1000)
     a.mem_budget = a.mem_budget or (0.3 if q else 60.0)
-    names = (a.workloads.split(",") if a.workloads
-             else QUICK_WORKLOADS if q else list(WORKLOADS))
+    names = (
+        a.workloads.split(",")
+        if a.workloads
+        else QUICK_WORKLOADS
+        if q
+        else list(WORKLOADS)
+    )
     wl = []
     for n in names:
         n = n.strip()
@@ -329,14 +369,20 @@ def main(argv=None):
         for dt in a.dtypes:
             x = x64.astype(dt)
             timed = [i for i in active if i not in bad]
-            factories = {
-                i: (lambda i=i, p=params, d=dt: make(i, p, d)) for i in timed
-            }
-            times = time_rounds(factories, x, y, a.rounds, a.round_time, a.pause,
-                                a.max_steps)
+            factories = {i: (lambda i=i, p=params, d=dt: make(i, p, d)) for i in timed}
+            times = time_rounds(
+                factories, x, y, a.rounds, a.round_time, a.pause, a.max_steps
+            )
             for impl in a.impls:
-                rec = {"workload": wl, "B": B, "T": T, "C": C, "H": H,
-                       "dtype": dt.name, "impl": impl}
+                rec = {
+                    "workload": wl,
+                    "B": B,
+                    "T": T,
+                    "C": C,
+                    "H": H,
+                    "dtype": dt.name,
+                    "impl": impl,
+                }
                 if impl in skipped or impl in bad:
                     rec["skipped"] = skipped.get(impl, "gradient check failed")
                     results.append(rec)
@@ -348,20 +394,31 @@ def main(argv=None):
                 for ref in ("torch", "fused_numpy"):
                     if ref in times:
                         rec[f"ratio_vs_{ref}"] = statistics.median(
-                            t / r for t, r in zip(ts, times[ref]))
+                            t / r for t, r in zip(ts, times[ref])
+                        )
                 if impl in NUMPY_BASED:
                     peak, growth, n = measure_memory(
-                        make(impl, params, dt), x, y, a.mem_steps, a.mem_budget)
+                        make(impl, params, dt), x, y, a.mem_steps, a.mem_budget
+                    )
                     rec.update(peak_bytes=peak, growth_bytes=growth, growth_steps=n)
                 results.append(rec)
-            print_table([r for r in results
-                         if r["workload"] == wl and r["dtype"] == dt.name])
+            print_table(
+                [r for r in results if r["workload"] == wl and r["dtype"] == dt.name]
+            )
 
     print(f"\ntotal time {time.perf_counter() - t_start:.1f} s")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"env": env, "args": {k: str(v) for k, v in vars(a).items()},
-                       "results": results, "failures": failures}, f, indent=1)
+            json.dump(
+                {
+                    "env": env,
+                    "args": {k: str(v) for k, v in vars(a).items()},
+                    "results": results,
+                    "failures": failures,
+                },
+                f,
+                indent=1,
+            )
         print(f"wrote {a.json}")
     if failures:
         print("\nFAILURES:\n  " + "\n  ".join(failures))
@@ -371,10 +428,14 @@ def main(argv=None):
 
 def print_table(rows):
     r0 = rows[0]
-    print(f"  {r0['workload']} {r0['dtype']}  (B={r0['B']} T={r0['T']} "
-          f"C={r0['C']} H={r0['H']})")
-    print(f"  {'impl':>13} {'ms/step':>9} {'min..max ms':>17} {'x torch':>8} "
-          f"{'x fused':>8} {'peak/step':>10} {'growth (steps)':>18}")
+    print(
+        f"  {r0['workload']} {r0['dtype']}  (B={r0['B']} T={r0['T']} "
+        f"C={r0['C']} H={r0['H']})"
+    )
+    print(
+        f"  {'impl':>13} {'ms/step':>9} {'min..max ms':>17} {'x torch':>8} "
+        f"{'x fused':>8} {'peak/step':>10} {'growth (steps)':>18}"
+    )
     for r in rows:
         if "skipped" in r:
             print(f"  {r['impl']:>13} skipped: {r['skipped'][:60]}")
@@ -382,8 +443,11 @@ def print_table(rows):
         rng = f"{r['min_s'] * 1e3:.3g}..{r['max_s'] * 1e3:.3g}"
         ms = f"{r['median_s'] * 1e3:9.3f} {rng:>17}"
         rt = f"{r['ratio_vs_torch']:8.2f}" if "ratio_vs_torch" in r else f"{'-':>8}"
-        rf = (f"{r['ratio_vs_fused_numpy']:8.2f}" if "ratio_vs_fused_numpy" in r
-              else f"{'-':>8}")
+        rf = (
+            f"{r['ratio_vs_fused_numpy']:8.2f}"
+            if "ratio_vs_fused_numpy" in r
+            else f"{'-':>8}"
+        )
         if "peak_bytes" in r:
             grow = f"{fmt_bytes(r['growth_bytes'])} ({r['growth_steps']})"
             mem = f"{fmt_bytes(r['peak_bytes']):>10} {grow:>18}"

@@ -10,10 +10,16 @@ import ctypes
 
 import numpy  # noqa: F401  (loads NumPy's BLAS into the process)
 
-_GET = ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
-        "openblas_get_num_threads")
-_SET = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_",
-        "openblas_set_num_threads")
+_GET = (
+    "scipy_openblas_get_num_threads64_",
+    "openblas_get_num_threads64_",
+    "openblas_get_num_threads",
+)
+_SET = (
+    "scipy_openblas_set_num_threads64_",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
 
 
 def _openblas_fn(names):

@@ -31,8 +31,10 @@ class TorchRNN:
     def __init__(self, params: dict, dtype=np.float64, lr=1e-3):
         if torch is None:
             raise ImportError("torch is not installed")
-        self.tdtype = {np.dtype(np.float32): torch.float32,
-                       np.dtype(np.float64): torch.float64}[np.dtype(dtype)]
+        self.tdtype = {
+            np.dtype(np.float32): torch.float32,
+            np.dtype(np.float64): torch.float64,
+        }[np.dtype(dtype)]
         C, H = params["kernel"].shape
         self.rnn = torch.nn.RNN(C, H, nonlinearity="tanh", batch_first=True)
         self.head = torch.nn.Linear(H, C)
