@@ -150,3 +150,26 @@ def test_clip_grad_norm_accepts_an_infinite_max_norm():
     np.testing.assert_array_equal(a.grad, [3.0])
     with pytest.raises(ValueError, match="max_norm must be > 0, got nan"):
         tr.clip_grad_norm([a], max_norm=math.nan)
+
+
+@pytest.mark.parametrize("form", ["keras", "torch"])
+def test_adam_updates_several_parameters_as_if_one_at_a_time(form):
+    rng = np.random.default_rng(0)
+    shapes = [(3, 2), (2,), (1, 4)]
+    together = [_param(rng.standard_normal(s), rng.standard_normal(s)) for s in shapes]
+    alone = [_param(p.data, p.grad) for p in together]
+    opt = tr.optim.Adam(together, lr=0.1, form=form)
+    singles = [tr.optim.Adam([p], lr=0.1, form=form) for p in alone]
+    for _ in range(3):
+        opt.step()
+        for single in singles:
+            single.step()
+    for a, b in zip(together, alone):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_adam_refuses_mixed_dtypes():
+    a = _param([1.0], [1.0])
+    b = tr.Tensor(np.ones(1, dtype=np.float32), requires_grad=True)
+    with pytest.raises(TypeError, match="share one dtype"):
+        tr.optim.Adam([a, b])

@@ -153,32 +153,50 @@ class Adam(Optimizer):
         self.eps = self.DEFAULT_EPS[form] if eps is None else eps
         self.form = form
         self.t = 0
-        self.m = [np.zeros_like(p.data) for p in self.params]
-        self.v = [np.zeros_like(p.data) for p in self.params]
+        dtypes = {p.dtype for p in self.params}
+        if len(dtypes) > 1:
+            names = sorted(str(d) for d in dtypes)
+            raise TypeError(f"Adam: all parameters must share one dtype, got {names}")
+        # The moments of every parameter live in two flat arrays; spans[i] is the
+        # slice that belongs to parameter i.
+        ends = np.cumsum([p.size for p in self.params])
+        self.spans = list(zip(ends - [p.size for p in self.params], ends))
+        self.m = np.zeros(int(ends[-1]), dtype=self.params[0].dtype)
+        self.v = np.zeros_like(self.m)
 
     def step(self):
         """Update the moments, then each parameter that has a gradient."""
         self.t += 1
+        grads = [p.grad for p in self.params]
+        if all(g is not None for g in grads):
+            # all parameters in one pass: a few large NumPy calls, not many small ones
+            g = np.concatenate([g.reshape(-1) for g in grads])
+            delta = self._delta(g, self.m, self.v)
+            for p, (start, stop) in zip(self.params, self.spans):
+                p.data += delta[start:stop].reshape(p.shape)
+            return
+        for p, g, (start, stop) in zip(self.params, grads, self.spans):
+            if g is not None:
+                m, v = self.m[start:stop], self.v[start:stop]
+                p.data += self._delta(g.reshape(-1), m, v).reshape(p.shape)
+
+    def _delta(self, g, m, v):
+        """Update the moments m, v in place from g; return the change to the weights."""
         b1, b2, t = self.beta1, self.beta2, self.t
-        for p, m, v in zip(self.params, self.m, self.v):
-            g = p.grad
-            if g is None:
-                continue
-            if self.form == "keras":
-                # m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
-                m *= b1
-                m += g * (1.0 - b1)
-                v *= b2
-                v += (g * g) * (1.0 - b2)
-                alpha = self.lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-                p.data -= (m * alpha) / (np.sqrt(v) + self.eps)
-            else:
-                # the same moments, written as PyTorch computes them
-                m += (g - m) * (1.0 - b1)
-                v *= b2
-                v += (1.0 - b2) * g * g
-                denom = np.sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps
-                p.data += (-self.lr / (1.0 - b1**t)) * (m / denom)
+        if self.form == "keras":
+            # m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+            m *= b1
+            m += g * (1.0 - b1)
+            v *= b2
+            v += (g * g) * (1.0 - b2)
+            alpha = self.lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+            return -((m * alpha) / (np.sqrt(v) + self.eps))
+        # the same moments, written as PyTorch computes them
+        m += (g - m) * (1.0 - b1)
+        v *= b2
+        v += (1.0 - b2) * g * g
+        denom = np.sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps
+        return (-self.lr / (1.0 - b1**t)) * (m / denom)
 
 
 def clip_grad_norm(params, max_norm):

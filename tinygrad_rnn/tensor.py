@@ -622,7 +622,9 @@ def _add_grad(node, grad, op):
         grad.add_into(total)
         return
     data = node.data
-    if grad.shape != data.shape or grad.dtype != data.dtype:
+    if grad.shape != data.shape or (
+        grad.dtype is not data.dtype and grad.dtype != data.dtype
+    ):
         raise RuntimeError(
             f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
             f"{grad.dtype} for an input of shape {data.shape} and dtype {data.dtype}"

@@ -6,7 +6,8 @@ cell interface, which an LSTM or GRU cell also fits:
 
 - ``cell.input_size``, ``cell.hidden_size``;
 - ``cell.project(x)``: the input's contribution to every step at once,
-  (B, T, F) -> (B, T, G), one matmul for the whole sequence;
+  (..., F) -> (..., G), one matmul for the whole sequence (RNN passes x time-major,
+  (T, B, F));
 - ``cell.initial_state(batch, dtype)``: a tuple of zero state tensors;
 - ``cell.step(x_proj_t, state)``: one step from the projected input (B, G) and the
   previous state tuple; returns ``(y_t, new_state)``.
@@ -82,7 +83,7 @@ class SimpleRNNCell(Module):
         return self.kernel.dtype
 
     def project(self, x):
-        """x @ kernel + bias for every step at once: (B, T, F) -> (B, T, H)."""
+        """x @ kernel + bias for every step at once: (..., F) -> (..., H)."""
         return x @ self.kernel + self.bias
 
     def initial_state(self, batch, dtype):
@@ -147,10 +148,11 @@ class RNN(Module):
         else:
             state = checked_state(cell, initial_state, batch)
 
-        x_proj = cell.project(x)  # (B, T, G)
+        # Time-major, so that each step's slice x_proj[t] is one contiguous block.
+        x_proj = cell.project(x.transpose(1, 0, 2))  # (T, B, G)
         outputs = []
         for t in range(steps):
-            y_t, state = cell.step(x_proj[:, t], state)  # (B, H)
+            y_t, state = cell.step(x_proj[t], state)  # (B, H)
             outputs.append(y_t)
 
         y = stack(outputs, axis=1) if self.return_sequences else outputs[-1]

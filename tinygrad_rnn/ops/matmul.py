@@ -41,12 +41,9 @@ class WeightGrad:
         return rows_a.T @ rows_grad  # (K, M)
 
 
-def _rows_times(a, b):
-    """a @ b for a 2-D b, as one 2-D product over all of a's leading axes."""
-    if a.ndim == 2:
-        return a @ b
-    rows = a.reshape(-1, a.shape[-1]) @ b  # (N, M), N = prod(leading axes)
-    return rows.reshape(a.shape[:-1] + (b.shape[-1],))
+def _rows(a):
+    """a with its leading axes folded into rows: (..., K) -> (N, K)."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
 
 
 @register("matmul")
@@ -58,23 +55,34 @@ def matmul(a, b, needs=(True, True)):
         b: (..., K, M)
         returns: (..., N, M), the batch axes broadcast together
     """
-    y = _rows_times(a, b) if b.ndim == 2 else a @ b
+    if b.ndim != 2:
+        return _batched_matmul(a, b, needs)
+    rows_a = _rows(a)  # (N, K), kept for the weight's gradient
+    y = (rows_a @ b).reshape(a.shape[:-1] + (b.shape[1],))  # (..., M)
+
+    def backward(grad_y):
+        # dL/da = dL/dy @ b^T; dL/db = a^T @ dL/dy over every row at once
+        rows_grad = _rows(grad_y)  # (N, M)
+        grad_a = grad_b = None
+        if needs[0]:
+            grad_a = (rows_grad @ b.T).reshape(a.shape)
+        if needs[1]:
+            grad_b = WeightGrad(rows_a, rows_grad)  # evaluated by the engine
+        return grad_a, grad_b
+
+    return y, backward
+
+
+def _batched_matmul(a, b, needs):
+    y = a @ b
 
     def backward(grad_y):
         # dL/da = dL/dy @ b^T, dL/db = a^T @ dL/dy, summed over broadcast batch axes
         grad_a = grad_b = None
-        if b.ndim == 2:
-            if needs[0]:
-                grad_a = _rows_times(grad_y, b.T)
-            if needs[1]:
-                # a^T @ dL/dy over every row at once, evaluated by the engine
-                rows_a = a.reshape(-1, a.shape[-1])  # (N, K)
-                grad_b = WeightGrad(rows_a, grad_y.reshape(-1, grad_y.shape[-1]))
-        else:
-            if needs[0]:
-                grad_a = unbroadcast(grad_y @ np.swapaxes(b, -1, -2), a.shape)
-            if needs[1]:
-                grad_b = unbroadcast(np.swapaxes(a, -1, -2) @ grad_y, b.shape)
+        if needs[0]:
+            grad_a = unbroadcast(grad_y @ np.swapaxes(b, -1, -2), a.shape)
+        if needs[1]:
+            grad_b = unbroadcast(np.swapaxes(a, -1, -2) @ grad_y, b.shape)
         return grad_a, grad_b
 
     return y, backward

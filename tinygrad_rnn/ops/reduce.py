@@ -30,6 +30,13 @@ def _expand_back(grad_y, axes, keepdims):
     return np.expand_dims(grad_y, axes)
 
 
+def _spread(grad, x):
+    """``grad`` (x's shape with reduced axes of size 1) copied out to x's full shape."""
+    full = np.empty_like(x)
+    full[...] = grad
+    return full
+
+
 @register("sum")
 def sum(x, axis=None, keepdims=False):
     axes = _axes(axis, x.ndim)
@@ -37,8 +44,7 @@ def sum(x, axis=None, keepdims=False):
 
     def backward(grad_y):
         # d sum(x)/dx_i = 1: every element gets the gradient of its sum
-        grad = _expand_back(grad_y, axes, keepdims)
-        return (np.broadcast_to(grad, x.shape),)
+        return (_spread(_expand_back(grad_y, axes, keepdims), x),)
 
     return y, backward
 
@@ -53,8 +59,7 @@ def mean(x, axis=None, keepdims=False):
 
     def backward(grad_y):
         # d mean(x)/dx_i = 1 / n, n the number of elements averaged
-        grad = _expand_back(grad_y, axes, keepdims) / count
-        return (np.broadcast_to(grad, x.shape),)
+        return (_spread(_expand_back(grad_y, axes, keepdims) / count, x),)
 
     return y, backward
 
@@ -92,12 +97,17 @@ def softmax(x, axis=-1):
 
 @register("log_softmax")
 def log_softmax(x, axis=-1):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    y = x - np.max(x, axis=axis, keepdims=True)
+    z = np.exp(y)
+    norm = np.sum(z, axis=axis, keepdims=True)
+    y -= np.log(norm)  # in place: one large temporary fewer
 
     def backward(grad_y):
-        # dL/dx = dL/dy - softmax(x) * sum(dL/dy), with softmax(x) = exp(y)
+        # dL/dx = dL/dy - softmax(x) * sum(dL/dy), with softmax(x) = z / norm
         total = np.sum(grad_y, axis=axis, keepdims=True)
-        return (grad_y - np.exp(y) * total,)
+        grad_x = z / norm
+        grad_x *= total
+        np.subtract(grad_y, grad_x, out=grad_x)
+        return (grad_x,)
 
     return y, backward
