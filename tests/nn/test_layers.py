@@ -194,7 +194,9 @@ def test_cell_state_and_time_distributed_errors_name_the_shapes():
         ValueError, match=r"state has shape \(5, 4\), expected \(2, 4\)"
     ):
         cell(np.ones((2, 3)), np.zeros((5, 4)))
-    with pytest.raises(ValueError, match=r"input of shape \(2, 4, 5\) was merged"):
+    with pytest.raises(
+        ValueError, match=r"3 features on the last axis, got shape \(2, 4, 5\)"
+    ):
         tr.nn.TimeDistributed(tr.nn.Dense(3, 2))(np.ones((2, 4, 5)))
     with pytest.raises(TypeError, match="complex"):
         tr.nn.Dense(2, 2)(np.ones((1, 2)) * 1j)
