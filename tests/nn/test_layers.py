@@ -222,3 +222,10 @@ def test_summary_needs_a_shape_tuple():
         TypeError, match=r"input_shape must be a tuple such as \(T, F\)"
     ):
         _model().summary(4)
+
+
+def test_time_distributed_names_the_merged_shape_for_other_layers():
+    with pytest.raises(ValueError, match=r"input of shape \(2, 3, 4, 5\) was merged"):
+        tr.nn.TimeDistributed(tr.nn.RepeatVector(2))(np.ones((2, 3, 4, 5)))
+    y = tr.nn.TimeDistributed(tr.nn.RepeatVector(2))(np.ones((2, 3, 4)))
+    assert y.shape == (2, 3, 2, 4)
