@@ -1,7 +1,9 @@
 """Elementwise ops: arithmetic, exp, log and the activation functions.
 
 Binary ops broadcast like NumPy; each operand's gradient goes back through
-:func:`unbroadcast` to the operand's own shape. Python number constants in the backward
+:func:`unbroadcast` to the operand's own shape. A backward function keeps only what
+its rule needs (for add and sub, the shapes), since whatever it keeps stays in memory
+until backward has passed. Python number constants in the backward
 rules keep the input's dtype (NumPy's NEP 50 rules), so float32 stays float32.
 """
 
@@ -15,24 +17,24 @@ from tinygrad_rnn.ops.broadcast import unbroadcast
 
 @register("add")
 def add(a, b):
-    y = a + b
+    shape_a, shape_b = a.shape, b.shape  # keep the shapes, not the arrays
 
     def backward(grad_y):
         # d(a + b)/da = d(a + b)/db = 1
-        return unbroadcast(grad_y, a.shape), unbroadcast(grad_y, b.shape)
+        return unbroadcast(grad_y, shape_a), unbroadcast(grad_y, shape_b)
 
-    return y, backward
+    return a + b, backward
 
 
 @register("sub")
 def sub(a, b):
-    y = a - b
+    shape_a, shape_b = a.shape, b.shape
 
     def backward(grad_y):
         # d(a - b)/da = 1, d(a - b)/db = -1
-        return unbroadcast(grad_y, a.shape), unbroadcast(-grad_y, b.shape)
+        return unbroadcast(grad_y, shape_a), unbroadcast(-grad_y, shape_b)
 
-    return y, backward
+    return a - b, backward
 
 
 @register("mul")
@@ -49,11 +51,12 @@ def mul(a, b):
 @register("div")
 def div(a, b):
     y = a / b
+    shape_a = a.shape
 
     def backward(grad_y):
         # d(a / b)/da = 1 / b, d(a / b)/db = -a / b**2 = -y / b
         grad_a = grad_y / b
-        return unbroadcast(grad_a, a.shape), unbroadcast(-grad_a * y, b.shape)
+        return unbroadcast(grad_a, shape_a), unbroadcast(-grad_a * y, b.shape)
 
     return y, backward
 
@@ -171,8 +174,10 @@ def clip(x, low, high):
 
 @register("astype")
 def astype(x, dtype):
+    dtype_x = x.dtype
+
     def backward(grad_y):
         # a cast is the identity; the gradient goes back in the input's dtype
-        return (grad_y.astype(x.dtype),)
+        return (grad_y.astype(dtype_x),)
 
     return x.astype(dtype), backward

@@ -31,14 +31,29 @@ class WeightGrad:
         self.rows_a = rows_a
         self.rows_grad = rows_grad
 
+    # Contributions are stacked this many elements at a time: large enough for an
+    # efficient GEMM, small enough that the stacked copies stay a few megabytes.
+    BLOCK = 1 << 19
+
     @staticmethod
     def total(pending):
-        """Sum of rows_a^T @ rows_grad over a list of WeightGrads, as one GEMM."""
+        """Sum of rows_a^T @ rows_grad over a list of WeightGrads, in few GEMMs."""
         if len(pending) == 1:
             return pending[0].rows_a.T @ pending[0].rows_grad
-        rows_a = np.concatenate([p.rows_a for p in pending])  # (sum N, K)
-        rows_grad = np.concatenate([p.rows_grad for p in pending])  # (sum N, M)
-        return rows_a.T @ rows_grad  # (K, M)
+        total, block, size = None, [], 0
+        for part in pending:
+            block.append(part)
+            size += part.rows_a.size + part.rows_grad.size
+            if size >= WeightGrad.BLOCK or part is pending[-1]:
+                rows_a = np.concatenate([p.rows_a for p in block])  # (n, K)
+                rows_grad = np.concatenate([p.rows_grad for p in block])  # (n, M)
+                product = rows_a.T @ rows_grad  # (K, M)
+                if total is None:
+                    total = product
+                else:
+                    total += product
+                block, size = [], 0
+        return total
 
 
 def _rows(a):
@@ -58,14 +73,15 @@ def matmul(a, b, needs=(True, True)):
     if b.ndim != 2:
         return _batched_matmul(a, b, needs)
     rows_a = _rows(a)  # (N, K), kept for the weight's gradient
-    y = (rows_a @ b).reshape(a.shape[:-1] + (b.shape[1],))  # (..., M)
+    shape_a = a.shape
+    y = (rows_a @ b).reshape(shape_a[:-1] + (b.shape[1],))  # (..., M)
 
     def backward(grad_y):
         # dL/da = dL/dy @ b^T; dL/db = a^T @ dL/dy over every row at once
         rows_grad = _rows(grad_y)  # (N, M)
         grad_a = grad_b = None
         if needs[0]:
-            grad_a = (rows_grad @ b.T).reshape(a.shape)
+            grad_a = (rows_grad @ b.T).reshape(shape_a)
         if needs[1]:
             grad_b = WeightGrad(rows_a, rows_grad)  # evaluated by the engine
         return grad_a, grad_b

@@ -30,9 +30,9 @@ def _expand_back(grad_y, axes, keepdims):
     return np.expand_dims(grad_y, axes)
 
 
-def _spread(grad, x):
-    """``grad`` (x's shape with reduced axes of size 1) copied out to x's full shape."""
-    full = np.empty_like(x)
+def _spread(grad, shape, dtype):
+    """``grad`` (reduced axes of size 1) copied out to the input's full shape."""
+    full = np.empty(shape, dtype=dtype)
     full[...] = grad
     return full
 
@@ -41,10 +41,11 @@ def _spread(grad, x):
 def sum(x, axis=None, keepdims=False):
     axes = _axes(axis, x.ndim)
     y = np.sum(x, axis=axes, keepdims=keepdims)
+    shape, dtype = x.shape, x.dtype
 
     def backward(grad_y):
         # d sum(x)/dx_i = 1: every element gets the gradient of its sum
-        return (_spread(_expand_back(grad_y, axes, keepdims), x),)
+        return (_spread(_expand_back(grad_y, axes, keepdims), shape, dtype),)
 
     return y, backward
 
@@ -56,10 +57,12 @@ def mean(x, axis=None, keepdims=False):
     for a in axes:
         count *= x.shape[a]
     y = np.mean(x, axis=axes, keepdims=keepdims)
+    shape, dtype = x.shape, x.dtype
 
     def backward(grad_y):
         # d mean(x)/dx_i = 1 / n, n the number of elements averaged
-        return (_spread(_expand_back(grad_y, axes, keepdims) / count, x),)
+        grad = _expand_back(grad_y, axes, keepdims) / count
+        return (_spread(grad, shape, dtype),)
 
     return y, backward
 

@@ -49,9 +49,11 @@ def _is_advanced(index):
 
 @register("reshape")
 def reshape(x, shape):
+    shape_x = x.shape
+
     def backward(grad_y):
         # reshaping keeps every element: the gradient is reshaped back
-        return (grad_y.reshape(x.shape),)
+        return (grad_y.reshape(shape_x),)
 
     return x.reshape(shape), backward
 
@@ -70,9 +72,11 @@ def transpose(x, axes=None):
 
 @register("broadcast_to")
 def broadcast_to(x, shape):
+    shape_x = x.shape
+
     def backward(grad_y):
         # each copy of an element sends its gradient back to that element
-        return (unbroadcast(grad_y, x.shape),)
+        return (unbroadcast(grad_y, shape_x),)
 
     return np.broadcast_to(x, shape), backward
 
