@@ -31,7 +31,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 import numpy as np  # noqa: E402
-from common import progress_bar, require  # noqa: E402
+from common import progress_bar, pyplot_or_none  # noqa: E402
 
 import tinygrad_rnn as tr  # noqa: E402
 
@@ -286,10 +286,7 @@ def load(args):
 def main(argv=None):
     args = parse_args(argv)
     say = (lambda *a: None) if args.quiet else print
-    plt = None
-    if args.plot:
-        require("matplotlib", "--plot").use("Agg")
-        plt = require("matplotlib.pyplot", "--plot")
+    plt = pyplot_or_none(args.plot)
     result = {"steps": args.steps}
 
     if args.load:

@@ -40,14 +40,19 @@ def sequence_head(vocab_size, hidden, rng):
     ]
 
 
-def train_and_report(model, x, target, vocab, args, input_shape):
+def train_and_report(model, x, source, target, vocab, args, kind):
     """Train with categorical cross-entropy and Adam (Keras form), printing progress.
+
+    Args:
+        x: the one-hot input, (1, T, V) or (1, V); ``source`` is its text.
+        kind: 'many-to-many' or 'one-to-many', for the opening line.
 
     Returns:
         {'predicted': str, 'loss': final epoch loss, 'seconds': training time}
     """
     say = (lambda *a: None) if args.quiet else print
-    say(model.summary(input_shape))
+    say(f"{kind}: {source!r} -> {target!r}, vocabulary {vocab.chars}")
+    say(model.summary(x.shape[1:]))
     y = vocab.one_hot(target)[None]  # (1, T, V)
 
     def report(epoch, logs):
@@ -81,6 +86,7 @@ def train_and_report(model, x, target, vocab, args, input_shape):
     loss = history["loss"][-1] if history["loss"] else None
     final = "n/a (no training)" if loss is None else f"{loss:.4f}"
     print(f"trained {args.epochs} epochs in {seconds:.2f}s, final loss {final}")
+    print(f"input {source}  ->  predicted {predicted}  (target {target})")
     return {"predicted": predicted, "loss": loss, "seconds": seconds}
 
 
@@ -99,6 +105,14 @@ def require(module, purpose):
             f"{purpose} needs {root}, which is not installed; "
             "install the demo extras with: pip install -e .[demos]"
         ) from None
+
+
+def pyplot_or_none(wanted):
+    """matplotlib.pyplot with a file-only backend when ``wanted``, else None."""
+    if not wanted:
+        return None
+    require("matplotlib", "--plot").use("Agg")
+    return require("matplotlib.pyplot", "--plot")
 
 
 def progress_bar(total, enabled=True):

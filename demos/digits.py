@@ -17,7 +17,7 @@ import sys
 import time
 
 import numpy as np
-from common import require
+from common import pyplot_or_none, require
 
 import tinygrad_rnn as tr
 
@@ -120,10 +120,7 @@ def plot_examples(plt, x, y_true, y_pred, path, count=16):
 def main(argv=None):
     args = parse_args(argv)
     say = (lambda *a: None) if args.quiet else print
-    plt = None
-    if args.plot:
-        require("matplotlib", "--plot").use("Agg")
-        plt = require("matplotlib.pyplot", "--plot")
+    plt = pyplot_or_none(args.plot)
 
     x, y = load_digits(args.limit)
     rng = np.random.default_rng(args.seed)

@@ -6,8 +6,6 @@ cross-entropy, Adam(lr=0.1), 100 epochs. ``--text hello`` teaches "hell" -> "ell
     python demos/many_to_many.py [--text WORD] [--seed N] [--epochs N] [--hidden N]
 """
 
-import sys
-
 from common import parse_args, sequence_head, train_and_report
 
 import tinygrad_rnn as tr
@@ -21,13 +19,8 @@ def main(argv=None):
     model = tr.nn.Sequential(*sequence_head(len(vocab), args.hidden, rng))
 
     x = vocab.one_hot(source)[None]  # (1, T, V): one sequence
-    if not args.quiet:
-        print(f"many-to-many: {source!r} -> {target!r}, vocabulary {vocab.chars}")
-    result = train_and_report(model, x, target, vocab, args, x.shape[1:])
-    print(f"input {source}  ->  predicted {result['predicted']}  (target {target})")
-    return result
+    return train_and_report(model, x, source, target, vocab, args, "many-to-many")
 
 
 if __name__ == "__main__":
-    result = main()
-    sys.exit(0)
+    main()

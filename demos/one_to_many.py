@@ -8,8 +8,6 @@ teaches "h" -> "ello".
     python demos/one_to_many.py [--text WORD] [--seed N] [--epochs N] [--hidden N]
 """
 
-import sys
-
 from common import parse_args, sequence_head, train_and_report
 
 import tinygrad_rnn as tr
@@ -26,13 +24,8 @@ def main(argv=None):
     )
 
     x = vocab.one_hot(source)  # (1, V): one sample, one character
-    if not args.quiet:
-        print(f"one-to-many: {source!r} -> {target!r}, vocabulary {vocab.chars}")
-    result = train_and_report(model, x, target, vocab, args, x.shape[1:])
-    print(f"input {source}  ->  predicted {result['predicted']}  (target {target})")
-    return result
+    return train_and_report(model, x, source, target, vocab, args, "one-to-many")
 
 
 if __name__ == "__main__":
-    result = main()
-    sys.exit(0)
+    main()
