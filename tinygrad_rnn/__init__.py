@@ -20,6 +20,7 @@ from tinygrad_rnn.ops import OPS
 from tinygrad_rnn.optim import clip_grad_norm
 from tinygrad_rnn.tensor import (
     Tensor,
+    addmm,
     concatenate,
     enable_grad,
     gc_paused,
@@ -48,6 +49,7 @@ __all__ = [
     "save",
     "GradcheckError",
     "Tensor",
+    "addmm",
     "concatenate",
     "enable_grad",
     "gc_paused",

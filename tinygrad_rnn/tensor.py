@@ -487,6 +487,39 @@ def matmul(a, b):
     return _apply("matmul", a, b, needs=needs)
 
 
+def addmm(c, a, b):
+    """``c + a @ b`` for a 2-D matrix b, recorded as one op.
+
+    The same numbers as writing ``c + a @ b``, with one recorded op and one array
+    fewer: the affine map of a layer (``addmm(bias, x, kernel)``) or the recurrent
+    part of an RNN step (``addmm(x_t, h_prev, recurrent_kernel)``).
+
+    Shapes:
+        c: broadcastable to (..., M), and no larger
+        a: (..., K), rank >= 1
+        b: (K, M)
+        returns: (..., M)
+
+    Raises:
+        ValueError: if b is not 2-D, the inner sizes differ, or c does not broadcast
+            to the product's shape.
+    """
+    if not isinstance(a, Tensor):
+        a = c._lift(a) if isinstance(c, Tensor) else Tensor(a)
+    b, c = a._lift(b), a._lift(c)
+    if b.ndim != 2 or a.ndim < 1:
+        raise ValueError(
+            f"addmm needs a 2-D b and a of rank >= 1, got a {a.shape} and b {b.shape}"
+        )
+    if a.shape[-1] != b.shape[0]:
+        raise ValueError(
+            f"addmm: inner sizes differ, {a.shape} @ {b.shape} "
+            f"({a.shape[-1]} != {b.shape[0]})"
+        )
+    needs = (c.requires_grad, a.requires_grad, b.requires_grad)
+    return _apply("addmm", c, a, b, needs=needs)
+
+
 _BASIC_INDEX = (int, slice, type(None), type(Ellipsis))
 
 

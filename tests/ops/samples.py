@@ -166,6 +166,21 @@ def _matmul(draw):
 
 
 @st.composite
+def _addmm(draw):
+    rows, k, m = draw(st.tuples(*[st.integers(1, 3)] * 3))
+    lead = draw(array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    out_shape = lead + (rows, m)
+    # c: any shape that broadcasts to the product's shape without enlarging it
+    c_shape = tuple(
+        draw(st.sampled_from([1, n])) for n in out_shape[draw(st.integers(0, 3)) :]
+    )
+    c = _leaf(draw(_array(c_shape)))
+    a = _leaf(draw(_array(lead + (rows, k))))
+    b = _leaf(draw(_array((k, m))))
+    return (lambda c, a, b: tr.addmm(c, a, b)), [c, a, b], {}
+
+
+@st.composite
 def _pow(draw):
     # A tensor exponent on a positive base (both get gradients), or a number exponent
     # on a base of either sign (only the base gets one, and no log is taken).
@@ -227,4 +242,5 @@ SAMPLES = {
     "stack": _join("stack"),
     "concatenate": _join("concatenate"),
     "matmul": _matmul(),
+    "addmm": _addmm(),
 }

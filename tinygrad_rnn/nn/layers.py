@@ -7,7 +7,7 @@ import numpy as np
 
 from tinygrad_rnn.nn import init
 from tinygrad_rnn.nn.module import Module
-from tinygrad_rnn.tensor import Tensor, no_grad
+from tinygrad_rnn.tensor import Tensor, addmm, no_grad
 
 ACTIVATIONS = ("linear", "tanh", "sigmoid", "relu", "softmax")
 
@@ -124,10 +124,7 @@ class Dense(Module):
         """activation(x @ kernel + bias) on the last axis of x."""
         x = as_input(x, self.kernel.dtype)
         check_input("Dense", x, None, self.in_features)
-        if x.ndim == 1:
-            y = (x.reshape(1, -1) @ self.kernel).reshape(-1) + self.bias  # (H,)
-        else:
-            y = x @ self.kernel + self.bias  # (..., H)
+        y = addmm(self.bias, x, self.kernel)  # x @ kernel + bias: (..., H)
         return activate(y, self.activation)
 
     def extra_repr(self):

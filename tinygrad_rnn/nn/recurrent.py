@@ -20,7 +20,7 @@ import numpy as np
 from tinygrad_rnn.nn import init
 from tinygrad_rnn.nn.layers import activate, as_input, check_activation, check_input
 from tinygrad_rnn.nn.module import Module
-from tinygrad_rnn.tensor import Tensor, stack
+from tinygrad_rnn.tensor import Tensor, addmm, stack
 
 
 class SimpleRNNCell(Module):
@@ -84,7 +84,7 @@ class SimpleRNNCell(Module):
 
     def project(self, x):
         """x @ kernel + bias for every step at once: (..., F) -> (..., H)."""
-        return x @ self.kernel + self.bias
+        return addmm(self.bias, x, self.kernel)  # x @ kernel + bias
 
     def initial_state(self, batch, dtype):
         """(h_0,) with h_0 = zeros (B, H)."""
@@ -93,7 +93,8 @@ class SimpleRNNCell(Module):
     def step(self, x_proj_t, state):
         """h_t = act(x_proj_t + h_{t-1} @ recurrent_kernel); returns (h_t, (h_t,))."""
         (h_prev,) = state
-        h = activate(x_proj_t + h_prev @ self.recurrent_kernel, self.activation)
+        z = addmm(x_proj_t, h_prev, self.recurrent_kernel)  # x_t + h_prev @ U
+        h = activate(z, self.activation)
         return h, (h,)  # (B, H)
 
     def forward(self, x_t, state=None):

@@ -1,4 +1,5 @@
-"""Matrix product, 2-D and batched, with NumPy's broadcasting of the batch axes.
+"""Matrix products: matmul (2-D and batched, with NumPy's broadcasting of the batch
+axes) and addmm (c + a @ b with a 2-D b).
 
 When the right operand is a 2-D matrix (a weight), every leading axis of the left one
 is folded into the rows of a single 2-D product. NumPy's batched matmul would otherwise
@@ -85,6 +86,34 @@ def matmul(a, b, needs=(True, True)):
         if needs[1]:
             grad_b = WeightGrad(rows_a, rows_grad)  # evaluated by the engine
         return grad_a, grad_b
+
+    return y, backward
+
+
+@register("addmm")
+def addmm(c, a, b, needs=(True, True, True)):
+    """c + a @ b for a 2-D b, as one op (GEMM's C + A B): a layer's x @ kernel + bias,
+    or an RNN step's x_t + h_prev @ recurrent_kernel, without keeping a @ b apart.
+
+    Shapes:
+        c: broadcastable to (..., M)
+        a: (..., K)
+        b: (K, M)
+        returns: (..., M)
+    """
+    rows_a = _rows(a)  # (N, K), kept for the weight's gradient
+    shape_a, shape_c = a.shape, c.shape
+    y = (rows_a @ b).reshape(shape_a[:-1] + (b.shape[1],))  # (..., M)
+    y += c  # c broadcasts into the fresh product; it may not enlarge it
+
+    def backward(grad_y):
+        # dL/dc = dL/dy summed over broadcast axes; dL/da = dL/dy @ b^T;
+        # dL/db = a^T @ dL/dy over every row at once
+        rows_grad = _rows(grad_y)  # (N, M)
+        grad_c = unbroadcast(grad_y, shape_c) if needs[0] else None
+        grad_a = (rows_grad @ b.T).reshape(shape_a) if needs[1] else None
+        grad_b = WeightGrad(rows_a, rows_grad) if needs[2] else None
+        return grad_c, grad_a, grad_b
 
     return y, backward
 
