@@ -56,3 +56,11 @@ def test_name_and_dtype_mismatch_are_reported(tmp_path):
         tr.load_into(_model(), path)
     with pytest.raises(ValueError, match="float32"):
         tr.load_into(tr.nn.Dense(3, 2, rng=0, dtype=np.float32), path)
+
+
+def test_a_single_array_file_is_refused_clearly(tmp_path):
+    path = tmp_path / "weights.npy"
+    np.save(path, np.zeros(3))
+    model = tr.nn.Dense(2, 3, rng=0)
+    with pytest.raises(ValueError, match="not an .npz archive"):
+        tr.load_into(model, path)

@@ -116,3 +116,14 @@ def test_categorical_crossentropy_warns_on_logits():
     logits = tr.Tensor([[3.0, -2.0, 1.0]])
     with pytest.warns(UserWarning, match=r"outside \[0, 1\].*use cross_entropy"):
         tr.losses.categorical_crossentropy(logits, np.array([0]))
+
+
+def test_float_class_ids_get_a_clear_error():
+    with pytest.raises(TypeError, match="look like class ids.*must be integers"):
+        tr.losses.cross_entropy(tr.Tensor(np.zeros((2, 5))), np.array([1.0, 2.0]))
+
+
+def test_cross_entropy_warns_on_probabilities():
+    probs = tr.Tensor(np.full((2, 4), 0.25))
+    with pytest.warns(UserWarning, match="look like probabilities"):
+        tr.losses.cross_entropy(probs, np.array([1, 2]))

@@ -200,7 +200,9 @@ def test_fit_reports_accuracy_for_one_hot_and_class_ids(capsys):
     assert re.fullmatch(r"epoch 1/1  loss \d+\.\d{4}  acc \d\.\d{3}", line), line
 
     ids = np.argmax(y, axis=-1)  # (1, T) integer class ids
-    history = tr.fit(model, x, ids, tr.losses.cross_entropy, opt, 1, verbose=0)
+    history = tr.fit(
+        model, x, ids, tr.losses.categorical_crossentropy, opt, 1, verbose=0
+    )
     assert 0.0 <= history["accuracy"][0] <= 1.0
 
 

@@ -62,7 +62,13 @@ def load_into(model, path):
             unexpected names and every shape or dtype that differs. Nothing is
             copied in that case.
     """
-    with np.load(path, allow_pickle=False) as archive:
+    archive = np.load(path, allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ValueError(
+            f"load_into: {path} holds a single array, not an .npz archive of named "
+            "weights as written by tr.save"
+        )
+    with archive:
         stored = {name: archive[name] for name in archive.files if name != META_KEY}
         meta = json.loads(str(archive[META_KEY])) if META_KEY in archive.files else {}
 

@@ -41,6 +41,12 @@ def _targets(targets, predictions, name):
         raise TypeError(
             f"{name}: targets must be integer ids or floats, not {targets.dtype}"
         )
+    if targets.shape == predictions.shape[:-1]:
+        raise TypeError(
+            f"{name}: targets of shape {targets.shape} look like class ids, but their "
+            f"dtype is {targets.dtype}; class ids must be integers "
+            "(use .astype(int)), one-hot targets need the class axis"
+        )
     if targets.shape != predictions.shape:
         raise ValueError(
             f"{name}: one-hot targets must have the predictions' shape "
@@ -59,6 +65,12 @@ def _check_predictions(predictions, name):
             f"{name}: predictions need a batch and a class axis, "
             f"got {predictions.shape}"
         )
+
+
+def _look_like_probabilities(values):
+    if values.size == 0 or values.min() < 0.0 or values.max() > 1.0:
+        return False
+    return bool(np.allclose(values.sum(axis=-1), 1.0))
 
 
 def _pick(log_probs, ids):
@@ -84,9 +96,20 @@ def cross_entropy(logits, targets):
 
     Raises:
         ValueError: if the targets' shape does not fit, or an id is out of [0, C).
+        TypeError: if class ids are not integers.
+
+    Warns:
+        UserWarning: if the logits look like probabilities (a softmax output).
     """
     _check_predictions(logits, "cross_entropy")
     ids, dense = _targets(targets, logits, "cross_entropy")
+    if _look_like_probabilities(logits.data):
+        warnings.warn(
+            "cross_entropy: every row of the logits lies in [0, 1] and sums to 1, so "
+            "they look like probabilities (a softmax output); cross_entropy applies "
+            "its own softmax, so give it the logits, or use categorical_crossentropy",
+            stacklevel=2,
+        )
     log_probs = logits.log_softmax(axis=-1)
     if ids is not None:
         return -_pick(log_probs, ids).mean()
