@@ -62,6 +62,26 @@ def _rows(a):
     return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
 
 
+def _times_weight(a, b):
+    """a @ b for a 2-D b, as one 2-D product over all of a's leading axes.
+
+    Returns:
+        (y (..., M), rows_a (N, K)); rows_a is kept for the weight's gradient.
+    """
+    rows_a = _rows(a)  # (N, K)
+    y = (rows_a @ b).reshape(a.shape[:-1] + (b.shape[1],))  # (..., M)
+    return y, rows_a
+
+
+def _times_weight_grads(grad_y, b, rows_a, shape_a, needs_a, needs_b):
+    """(dL/da, dL/db) for y = a @ b with a 2-D b; None where not needed."""
+    # dL/da = dL/dy @ b^T; dL/db = a^T @ dL/dy over every row at once
+    rows_grad = _rows(grad_y)  # (N, M)
+    grad_a = (rows_grad @ b.T).reshape(shape_a) if needs_a else None
+    grad_b = WeightGrad(rows_a, rows_grad) if needs_b else None  # the engine sums
+    return grad_a, grad_b
+
+
 @register("matmul")
 def matmul(a, b, needs=(True, True)):
     """a @ b for operands of rank >= 2; ``needs`` says which operands want a gradient.
@@ -73,19 +93,11 @@ def matmul(a, b, needs=(True, True)):
     """
     if b.ndim != 2:
         return _batched_matmul(a, b, needs)
-    rows_a = _rows(a)  # (N, K), kept for the weight's gradient
+    y, rows_a = _times_weight(a, b)
     shape_a = a.shape
-    y = (rows_a @ b).reshape(shape_a[:-1] + (b.shape[1],))  # (..., M)
 
     def backward(grad_y):
-        # dL/da = dL/dy @ b^T; dL/db = a^T @ dL/dy over every row at once
-        rows_grad = _rows(grad_y)  # (N, M)
-        grad_a = grad_b = None
-        if needs[0]:
-            grad_a = (rows_grad @ b.T).reshape(shape_a)
-        if needs[1]:
-            grad_b = WeightGrad(rows_a, rows_grad)  # evaluated by the engine
-        return grad_a, grad_b
+        return _times_weight_grads(grad_y, b, rows_a, shape_a, needs[0], needs[1])
 
     return y, backward
 
@@ -101,18 +113,16 @@ def addmm(c, a, b, needs=(True, True, True)):
         b: (K, M)
         returns: (..., M)
     """
-    rows_a = _rows(a)  # (N, K), kept for the weight's gradient
-    shape_a, shape_c = a.shape, c.shape
-    y = (rows_a @ b).reshape(shape_a[:-1] + (b.shape[1],))  # (..., M)
+    y, rows_a = _times_weight(a, b)
     y += c  # c broadcasts into the fresh product; it may not enlarge it
+    shape_a, shape_c = a.shape, c.shape
 
     def backward(grad_y):
-        # dL/dc = dL/dy summed over broadcast axes; dL/da = dL/dy @ b^T;
-        # dL/db = a^T @ dL/dy over every row at once
-        rows_grad = _rows(grad_y)  # (N, M)
+        # dL/dc = dL/dy summed over c's broadcast axes; a and b as in matmul
         grad_c = unbroadcast(grad_y, shape_c) if needs[0] else None
-        grad_a = (rows_grad @ b.T).reshape(shape_a) if needs[1] else None
-        grad_b = WeightGrad(rows_a, rows_grad) if needs[2] else None
+        grad_a, grad_b = _times_weight_grads(
+            grad_y, b, rows_a, shape_a, needs[1], needs[2]
+        )
         return grad_c, grad_a, grad_b
 
     return y, backward
