@@ -238,16 +238,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut from the graph."""
-        out = Tensor.__new__(Tensor)
-        out.data = self.data
-        out.grad = None
-        out.requires_grad = False
-        out._parents = ()
-        out._backward = None
-        out._op = None
-        out._seq = next(_creation_order)
-        out._visit = None
-        return out
+        return Tensor._result(self.data, (), None, None)
 
     def zero_grad(self):
         """Forget the accumulated gradient (``grad`` becomes None)."""
@@ -654,14 +645,7 @@ def _add_grad(node, grad, op):
             node._grad_owned = True
         grad.add_into(total)
         return
-    data = node.data
-    if grad.shape != data.shape or (
-        grad.dtype is not data.dtype and grad.dtype != data.dtype
-    ):
-        raise RuntimeError(
-            f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
-            f"{grad.dtype} for an input of shape {data.shape} and dtype {data.dtype}"
-        )
+    _check_grad(node, grad, op)
     if total is None:
         node._grad_sum = grad
     elif node._grad_owned:
@@ -671,6 +655,18 @@ def _add_grad(node, grad, op):
         node._grad_owned = True
 
 
+def _check_grad(node, grad, op):
+    """Raise, naming the op, unless ``grad`` has ``node``'s shape and dtype."""
+    data = node.data
+    if grad.shape != data.shape or (
+        grad.dtype is not data.dtype and grad.dtype != data.dtype
+    ):
+        raise RuntimeError(
+            f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
+            f"{grad.dtype} for an input of shape {data.shape} and dtype {data.dtype}"
+        )
+
+
 def _take_grad(node):
     """(dL/dnode or None, whether that array is owned), clearing the node's slots."""
     total, owned = node._grad_sum, node._grad_owned
@@ -678,12 +674,7 @@ def _take_grad(node):
     node._grad_sum = node._grad_pending = None
     if pending is not None:
         product = WeightGrad.total(pending)
-        if product.shape != node.data.shape or product.dtype != node.data.dtype:
-            raise RuntimeError(
-                f"matmul returned a weight gradient of shape {product.shape} and dtype "
-                f"{product.dtype} for a weight of shape {node.shape} and dtype "
-                f"{node.dtype}"
-            )
+        _check_grad(node, product, "matmul")
         if total is None:
             total, owned = product, True
         elif owned:
