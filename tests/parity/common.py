@@ -129,6 +129,16 @@ def random_model(kind, features, hidden, classes, steps, seed):
     return tr.nn.Sequential(*layers)
 
 
+def random_data(kind, batch, steps, features, classes, seed):
+    """Inputs x and one-hot targets y for a model of ``kind`` (see random_model)."""
+    rng = np.random.default_rng(seed + 1)
+    x_shape = (batch, features) if kind == "one_to_many" else (batch, steps, features)
+    x = rng.standard_normal(x_shape)
+    y_steps = () if kind == "many_to_one" else (steps,)
+    y = np.eye(classes)[rng.integers(0, classes, (batch, *y_steps))]
+    return x, y
+
+
 def our_loss(logits, targets, loss):
     """cross_entropy on logits, or Keras's categorical_crossentropy on softmax(logits),
     as ``loss`` is 'logits' or 'probabilities'."""

@@ -43,12 +43,8 @@ def _lists(arrays):
 
 
 def _gradient_case(torch, kind, loss, batch, steps, features, hidden, classes, seed):
-    rng = np.random.default_rng(seed + 1)
     model = common.random_model(kind, features, hidden, classes, steps, seed)
-    x_shape = (batch, features) if kind == "one_to_many" else (batch, steps, features)
-    x = rng.standard_normal(x_shape)
-    y_steps = () if kind == "many_to_one" else (steps,)
-    y = np.eye(classes)[rng.integers(0, classes, (batch, *y_steps))]
+    x, y = common.random_data(kind, batch, steps, features, classes, seed)
 
     rnn, linear, forward = _torch_model(torch, model, kind, freeze_bias_hh=False)
     x_torch = torch.tensor(x, requires_grad=True)

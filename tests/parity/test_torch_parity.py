@@ -76,12 +76,8 @@ def test_forward_loss_and_every_gradient_match_torch(
     kind, loss, batch, steps, features, hidden, classes, seed
 ):
     torch = require_oracle("torch")
-    rng = np.random.default_rng(seed + 1)
     model = common.random_model(kind, features, hidden, classes, steps, seed)
-    x_shape = (batch, features) if kind == "one_to_many" else (batch, steps, features)
-    x = rng.standard_normal(x_shape)
-    y_steps = () if kind == "many_to_one" else (steps,)
-    y = np.eye(classes)[rng.integers(0, classes, (batch, *y_steps))]
+    x, y = common.random_data(kind, batch, steps, features, classes, seed)
 
     x_ours = tr.Tensor(x, requires_grad=True)
     logits = model(x_ours)
