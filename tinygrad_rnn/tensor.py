@@ -278,7 +278,7 @@ class Tensor:
                     f"backward() on a tensor of shape {self.shape} needs an explicit "
                     "grad of that shape; only single-element tensors default to 1"
                 )
-            grad = np.ones_like(self.data)
+            grad = np.ones(self.data.shape, self.data.dtype)
         else:
             grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
             if grad.shape != self.shape:
@@ -293,7 +293,8 @@ class Tensor:
     def _lift(self, other):
         """Turn a number, list or array into a constant Tensor of this dtype."""
         if isinstance(other, Tensor):
-            if other.data.dtype != self.data.dtype:
+            dtype = other.data.dtype
+            if dtype is not self.data.dtype and dtype != self.data.dtype:
                 raise TypeError(
                     f"cannot combine {self.dtype} and {other.dtype} tensors; "
                     "convert one with .astype()"
@@ -349,7 +350,9 @@ class Tensor:
         return matmul(self._lift(other), self)
 
     def __getitem__(self, index):
-        return _apply("getitem", self, index=_plain_index(index))
+        if type(index) is not int:  # an int (an RNN's step t) needs no conversion
+            index = _plain_index(index)
+        return _apply("getitem", self, index=index)
 
     # ------------------------------------------------------- elementwise ops
 
@@ -439,8 +442,12 @@ class Tensor:
 
 def _apply(name, *inputs, **params):
     """Run op ``name`` on the inputs' arrays and record it if gradients are wanted."""
+    op = OPS[name]
     try:
-        data, backward = OPS[name](*[t.data for t in inputs], **params)
+        if len(inputs) == 1:  # most ops take one tensor: skip building a list
+            data, backward = op(inputs[0].data, **params)
+        else:
+            data, backward = op(*[t.data for t in inputs], **params)
     except (ValueError, IndexError) as error:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise type(error)(f"{name} on shapes {shapes}: {error}") from None
@@ -498,11 +505,12 @@ def addmm(c, a, b):
     if not isinstance(a, Tensor):
         a = c._lift(a) if isinstance(c, Tensor) else Tensor(a)
     b, c = a._lift(b), a._lift(c)
-    if b.ndim != 2 or a.ndim < 1:
+    shape_a, shape_b = a.data.shape, b.data.shape
+    if len(shape_b) != 2 or not shape_a:
         raise ValueError(
             f"addmm needs a 2-D b and a of rank >= 1, got a {a.shape} and b {b.shape}"
         )
-    if a.shape[-1] != b.shape[0]:
+    if shape_a[-1] != shape_b[0]:
         raise ValueError(
             f"addmm: inner sizes differ, {a.shape} @ {b.shape} "
             f"({a.shape[-1]} != {b.shape[0]})"
@@ -544,11 +552,13 @@ def _graph(root):
     cleared, ready for :func:`_add_grad`.
     """
     token = next(_walks)
-    _start_grad(root, token)
     nodes = [root]
     stack = [root]
+    root._visit = token
     while stack:
         node = stack.pop()
+        node._grad_sum = node._grad_pending = None
+        node._grad_owned = False
         parents = node._parents
         if parents is None:
             raise RuntimeError(
@@ -558,18 +568,11 @@ def _graph(root):
             )
         for parent in parents:
             if parent.requires_grad and parent._visit != token:
-                _start_grad(parent, token)
+                parent._visit = token
                 nodes.append(parent)
                 stack.append(parent)
     nodes.sort(key=_creation_index, reverse=True)
     return nodes
-
-
-def _start_grad(node, token):
-    node._visit = token
-    node._grad_sum = None
-    node._grad_owned = False
-    node._grad_pending = None
 
 
 _walks = itertools.count()
@@ -604,16 +607,20 @@ def _run_backward(root, grad, retain_graph):
     nodes = _graph(root)
     _add_grad(root, grad, "backward")
     for node in nodes:
-        grad_node, owned = _take_grad(node)
+        if node._grad_pending is not None:
+            _sum_weight_grads(node)
+        grad_node = node._grad_sum
         if grad_node is None:
             continue
+        node._grad_sum = None
         if node._op is None:
-            _add_to_leaf(node, grad_node, owned)
+            _add_to_leaf(node, grad_node, node._grad_owned)
             continue
         grads_in = node._backward(grad_node)
+        op = node._op
         for parent, grad_in in zip(node._parents, grads_in):
             if grad_in is not None and parent.requires_grad:
-                _add_grad(parent, grad_in, node._op)
+                _add_grad(parent, grad_in, op)
         if not retain_graph:
             node._parents = None
             node._backward = None
@@ -638,14 +645,16 @@ def _add_grad(node, grad, op):
     total = node._grad_sum
     if kind is Scatter:
         if total is None:
-            total = node._grad_sum = np.zeros_like(node.data)
+            total = node._grad_sum = np.zeros(node.data.shape, node.data.dtype)
             node._grad_owned = True
         elif not node._grad_owned:
             total = node._grad_sum = total.copy()
             node._grad_owned = True
         grad.add_into(total)
         return
-    _check_grad(node, grad, op)
+    data = node.data
+    if grad.shape != data.shape or grad.dtype is not data.dtype:
+        _check_grad(node, grad, op)
     if total is None:
         node._grad_sum = grad
     elif node._grad_owned:
@@ -658,30 +667,27 @@ def _add_grad(node, grad, op):
 def _check_grad(node, grad, op):
     """Raise, naming the op, unless ``grad`` has ``node``'s shape and dtype."""
     data = node.data
-    if grad.shape != data.shape or (
-        grad.dtype is not data.dtype and grad.dtype != data.dtype
-    ):
+    if grad.shape != data.shape or grad.dtype != data.dtype:
         raise RuntimeError(
             f"op {op!r} returned a gradient of shape {grad.shape} and dtype "
             f"{grad.dtype} for an input of shape {data.shape} and dtype {data.dtype}"
         )
 
 
-def _take_grad(node):
-    """(dL/dnode or None, whether that array is owned), clearing the node's slots."""
-    total, owned = node._grad_sum, node._grad_owned
-    pending = node._grad_pending
-    node._grad_sum = node._grad_pending = None
-    if pending is not None:
-        product = WeightGrad.total(pending)
-        _check_grad(node, product, "matmul")
-        if total is None:
-            total, owned = product, True
-        elif owned:
-            total += product
-        else:
-            total, owned = total + product, True
-    return total, owned
+def _sum_weight_grads(node):
+    """Multiply out the node's pending WeightGrads and add them to its running sum."""
+    product = WeightGrad.total(node._grad_pending)
+    node._grad_pending = None
+    _check_grad(node, product, "matmul")
+    total = node._grad_sum
+    if total is None:
+        node._grad_sum = product
+        node._grad_owned = True
+    elif node._grad_owned:
+        total += product
+    else:
+        node._grad_sum = total + product
+        node._grad_owned = True
 
 
 def _add_to_leaf(leaf, grad, owned):
