@@ -125,11 +125,12 @@ def tanh(x):
     y = np.tanh(x)
 
     def backward(grad_y):
-        # d tanh(x)/dx = 1 - tanh(x)**2, reusing y instead of recomputing
-        grad_x = np.multiply(y, y, out=np.empty_like(y))  # one buffer, reused
-        np.subtract(1.0, grad_x, out=grad_x)
-        grad_x *= grad_y
-        return (grad_x,)
+        # d tanh(x)/dx = 1 - tanh(x)**2, reusing y instead of recomputing:
+        # dL/dx = g (1 - y y), computed as g - (g y) y with arrays only (a Python
+        # float in a ufunc costs more than the arithmetic on an (8, 64) step)
+        grad_x = grad_y * y
+        grad_x *= y
+        return (grad_y - grad_x,)
 
     return y, backward
 
