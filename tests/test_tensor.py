@@ -354,6 +354,36 @@ def test_getitem_with_repeated_indices_scatter_adds():
     np.testing.assert_array_equal(y.grad, [0.0, 2.0, 0.0, 0.0])
 
 
+def test_take_along_axis_matches_numpy_and_scatter_adds_repeats():
+    data = np.arange(12.0).reshape(3, 4)
+    picks = np.array([[3, 3], [0, 1], [-1, 3]])  # row 0 and row 2 pick twice
+    x = _leaf(data)
+    y = x.take_along_axis(picks, axis=1)
+    np.testing.assert_array_equal(y.data, np.take_along_axis(data, picks, axis=1))
+    y.sum().backward()
+    expected = np.zeros((3, 4))
+    expected[0, 3] = expected[2, 3] = 2.0
+    expected[1, [0, 1]] = 1.0
+    np.testing.assert_array_equal(x.grad, expected)
+
+    # broadcast along the other axis: each column picks the same row, once each
+    z = _leaf(data)
+    z.take_along_axis(np.array([[2, 0, 1, 2]]), axis=0).sum().backward()
+    np.testing.assert_array_equal(z.grad, [[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]])
+
+
+def test_take_along_axis_names_bad_indices():
+    x = tr.Tensor(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="indices must be integers, got float64"):
+        x.take_along_axis(np.zeros((2, 1)), axis=1)
+    with pytest.raises(ValueError, match=r"indices of shape \(2,\) need the rank"):
+        x.take_along_axis(np.zeros(2, dtype=int), axis=1)
+    with pytest.raises(ValueError, match="axis 2 is out of range for shape"):
+        x.take_along_axis(np.zeros((2, 1), dtype=int), axis=2)
+    with pytest.raises(IndexError, match="take_along_axis on shapes"):
+        x.take_along_axis(np.array([[0], [3]]), axis=1)
+
+
 def test_slices_of_one_array_are_gathered_into_one_gradient():
     x = _leaf(np.ones((2, 5, 3)))
     steps = [x[:, t] * float(t) for t in range(5)]

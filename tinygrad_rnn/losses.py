@@ -73,13 +73,6 @@ def _look_like_probabilities(values):
     return bool(np.allclose(values.sum(axis=-1), 1.0))
 
 
-def _pick(log_probs, ids):
-    """log_probs[..., ids] for each position: (..., C) with ids (...) -> (N,)."""
-    classes = log_probs.shape[-1]
-    rows = log_probs.reshape(-1, classes)  # (N, C)
-    return rows[np.arange(rows.shape[0]), ids.reshape(-1)]  # (N,)
-
-
 def cross_entropy(logits, targets):
     """Softmax cross-entropy on logits, averaged over every position.
 
@@ -112,7 +105,7 @@ def cross_entropy(logits, targets):
         )
     log_probs = logits.log_softmax(axis=-1)
     if ids is not None:
-        return -_pick(log_probs, ids).mean()
+        return -log_probs.take_along_axis(ids[..., None], axis=-1).mean()
     return -(log_probs * dense).sum(axis=-1).mean()
 
 

@@ -354,6 +354,44 @@ class Tensor:
             index = _plain_index(index)
         return _apply("getitem", self, index=index)
 
+    def take_along_axis(self, indices, axis):
+        """The elements at ``indices`` along ``axis``, as ``np.take_along_axis``.
+
+        Args:
+            indices: integers, with this tensor's rank; along every other axis its
+                size is this tensor's or 1. Negative indices count from the end.
+            axis: the axis to pick along.
+
+        Shapes:
+            self: (..., N, ...) with N at ``axis``
+            indices: (..., K, ...)
+            returns: (..., K, ...)
+
+        Example:
+            >>> logits.take_along_axis(ids[..., None], axis=-1)  # (B, T, 1)
+
+        Raises:
+            TypeError: if the indices are not integers.
+            ValueError: if their rank differs, or axis is out of range.
+            IndexError: if an index is out of range.
+        """
+        indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if indices.dtype.kind not in "iu":
+            raise TypeError(
+                f"take_along_axis: indices must be integers, got {indices.dtype}"
+            )
+        ndim = self.data.ndim
+        if indices.ndim != ndim:
+            raise ValueError(
+                f"take_along_axis: indices of shape {indices.shape} need the rank of "
+                f"the tensor, shape {self.shape}"
+            )
+        if not -ndim <= axis < ndim:
+            raise ValueError(
+                f"take_along_axis: axis {axis} is out of range for shape {self.shape}"
+            )
+        return _apply("take_along_axis", self, indices=indices, axis=axis % ndim)
+
     # ------------------------------------------------------- elementwise ops
 
     def exp(self):

@@ -136,6 +136,25 @@ def _getitem(draw):
 
 
 @st.composite
+def _take_along_axis(draw):
+    shape = draw(NONEMPTY_SHAPES)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    picks = list(shape)
+    picks[axis] = draw(st.integers(1, 4))  # more than one pick may repeat an element
+    for d in range(len(shape)):
+        if d != axis % len(shape):
+            # the indices broadcast against x along the other axes, either way
+            picks[d] = draw(st.sampled_from([shape[d], 1, 2 if shape[d] == 1 else 1]))
+    n = shape[axis]
+    indices = draw(arrays(np.intp, tuple(picks), elements=st.integers(-n, n - 1)))
+
+    def fn(x):
+        return x.take_along_axis(indices, axis=axis)
+
+    return fn, [_leaf(draw(_array(shape)))], {}
+
+
+@st.composite
 def _join(draw, name):
     shape = draw(NONEMPTY_SHAPES)
     count = draw(st.integers(1, 3))
@@ -239,6 +258,7 @@ SAMPLES = {
     "transpose": _transpose(),
     "broadcast_to": _broadcast_to(),
     "getitem": _getitem(),
+    "take_along_axis": _take_along_axis(),
     "stack": _join("stack"),
     "concatenate": _join("concatenate"),
     "matmul": _matmul(),

@@ -1,4 +1,5 @@
-"""Ops that move elements without changing them: reshape, transpose, indexing, stacking.
+"""Ops that move elements without changing them: reshape, transpose, indexing
+(getitem, take_along_axis), stacking.
 
 Indexing has a sparse gradient: only the indexed elements of the input receive one. Its
 backward returns a :class:`Scatter` (where, what) instead of a dense array, and the
@@ -84,14 +85,52 @@ def broadcast_to(x, shape):
 @register("getitem")
 def getitem(x, index):
     # Basic indexing gives a view of x, advanced indexing a copy, as in NumPy.
-    repeats = _is_advanced(index)
-    y = np.asarray(x[index])
+    repeats = type(index) is not int and _is_advanced(index)
+    y = x[index]
+    if type(y) is not np.ndarray:  # a single element comes back as a NumPy scalar
+        y = np.asarray(y)
 
     def backward(grad_y):
         # d x[index]/dx is 1 at the indexed elements (summed over repeats), else 0
         return (Scatter(index, grad_y, repeats),)
 
     return y, backward
+
+
+@register("take_along_axis")
+def take_along_axis(x, indices, axis):
+    """x's elements at ``indices`` along ``axis``, as ``np.take_along_axis``.
+
+    ``indices`` is an integer array of x's rank; along every other axis it has x's size
+    or 1 (broadcast). A classifier's loss picks each row's target this way.
+    """
+    index = _along_axis(x.shape, indices, axis)
+    # One pick per line, and no line repeated by broadcasting: no element twice.
+    repeats = indices.shape[axis] != 1 or any(
+        i > n for i, n in zip(indices.shape, x.shape)
+    )
+    y = x[index]
+
+    def backward(grad_y):
+        # as for getitem: the picked elements receive their gradients, others 0
+        return (Scatter(index, grad_y, repeats),)
+
+    return y, backward
+
+
+def _along_axis(shape, indices, axis):
+    """The NumPy index that reads ``indices`` along ``axis`` of an array of ``shape``:
+    ``indices`` on that axis, and on every other axis d an ``arange(shape[d])`` shaped
+    to broadcast along d only."""
+    index = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            index.append(indices)
+        else:
+            line = [1] * len(shape)
+            line[d] = n
+            index.append(np.arange(n).reshape(line))
+    return tuple(index)
 
 
 @register("stack")
