@@ -11,21 +11,27 @@ from tinygrad_rnn.ops import register
 
 
 def _axes(axis, ndim):
-    """Normalise ``axis`` (None, an int or a tuple) to a sorted tuple of axes >= 0."""
+    """Normalise ``axis`` (None, an int or a tuple) to a sorted tuple of axes >= 0.
+
+    As in NumPy, a 0-d array accepts axis 0 or -1; it has no axis to reduce, so the
+    result is ``()``.
+    """
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (axis,)
-    if not isinstance(axis, (tuple, list)) or not all(
-        isinstance(a, (int, np.integer)) for a in axis
-    ):
-        raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
+    parts = axis if isinstance(axis, (tuple, list)) else (axis,)
+    for a in parts:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(
+                f"axis must be None, an int or a tuple of ints, got {axis!r}"
+            )
     axes = []
-    for a in axis:
-        if not -ndim <= a < (ndim or 1):
+    for a in parts:
+        if not -(ndim or 1) <= a < (ndim or 1):
             raise ValueError(f"axis {a} is out of range for an array of rank {ndim}")
-        axes.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(axes)))
+        axes.append(a % ndim if ndim else None)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"axis {axis!r} names an axis twice")
+    return tuple(sorted(a for a in axes if a is not None))
 
 
 def _kept_shape(shape, axes):
@@ -87,7 +93,7 @@ def max(x, axis=None, keepdims=False):
     def backward(grad_y):
         # d max(x)/dx_i = 1 / k at each of the k positions holding the max, else 0
         is_max = x == y_kept
-        count = np.add.reduce(is_max, axis=axes, keepdims=True)
+        count = np.add.reduce(is_max, axis=axes, keepdims=True, dtype=x.dtype)
         grad = _expand_back(grad_y, y_kept.shape)
         return (grad * is_max / count,)
 
