@@ -382,6 +382,30 @@ def test_take_along_axis_names_bad_indices():
         x.take_along_axis(np.zeros((2, 1), dtype=int), axis=2)
     with pytest.raises(IndexError, match="take_along_axis on shapes"):
         x.take_along_axis(np.array([[0], [3]]), axis=1)
+    with pytest.raises(TypeError, match="axis must be an int, got None"):
+        x.take_along_axis(np.zeros((2, 1), dtype=int), axis=None)
+    with pytest.raises(TypeError, match="axis must be an int, got 1.0"):
+        x.take_along_axis(np.zeros((2, 1), dtype=int), axis=1.0)
+
+
+def test_take_along_axis_accepts_whole_number_tensors_and_keeps_its_indices():
+    x = _leaf(np.arange(6.0).reshape(2, 3))
+    picks = np.array([[2], [0]])
+    y = x.take_along_axis(tr.Tensor(picks.astype(float)), axis=-1)
+    np.testing.assert_array_equal(y.data, [[2.0], [3.0]])
+    z = x.take_along_axis(picks, axis=-1)
+    picks[:] = 1  # editing the caller's array after the forward changes nothing
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 0, 1], [1, 0, 0]])
+
+
+def test_advanced_index_is_kept_as_it_was_at_the_forward():
+    x = _leaf(np.arange(4.0))
+    ids = np.array([0, 2])
+    y = x[ids]
+    ids[:] = 3
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
 
 
 def test_slices_of_one_array_are_gathered_into_one_gradient():
@@ -420,3 +444,17 @@ def test_enable_grad_inside_no_grad():
         with tr.enable_grad():
             assert (x * 2.0).requires_grad
         assert not (x * 2.0).requires_grad
+
+
+def test_reductions_take_numpys_axes():
+    t = _leaf(3.0)  # a 0-d tensor accepts axis 0 or -1, as in NumPy
+    assert t.sum(axis=0).item() == 3.0 and t.max(axis=-1).item() == 3.0
+    t.mean(axis=(0,)).backward()
+    assert t.grad == 1.0
+    x = tr.Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"axis \(1, -1\) names an axis twice"):
+        x.sum(axis=(1, -1))
+    with pytest.raises(TypeError, match="axis must be None, an int or a tuple"):
+        x.mean(axis=True)
+    with pytest.raises(ValueError, match="axis 2 is out of range for an array of"):
+        x.max(axis=2)

@@ -358,9 +358,10 @@ class Tensor:
         """The elements at ``indices`` along ``axis``, as ``np.take_along_axis``.
 
         Args:
-            indices: integers, with this tensor's rank; along every other axis its
-                size is this tensor's or 1. Negative indices count from the end.
-            axis: the axis to pick along.
+            indices: integers (an array, a list, or a Tensor of whole numbers), with
+                this tensor's rank; along every other axis its size is this tensor's
+                or 1. Negative indices count from the end.
+            axis: the axis to pick along (an int; NumPy's axis=None is not offered).
 
         Shapes:
             self: (..., N, ...) with N at ``axis``
@@ -371,11 +372,16 @@ class Tensor:
             >>> logits.take_along_axis(ids[..., None], axis=-1)  # (B, T, 1)
 
         Raises:
-            TypeError: if the indices are not integers.
+            TypeError: if the indices are not integers or axis is not an int.
             ValueError: if their rank differs, or axis is out of range.
             IndexError: if an index is out of range.
         """
-        indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"take_along_axis: axis must be an int, got {axis!r}")
+        if isinstance(indices, Tensor):  # Tensors hold floats: whole numbers pass
+            indices = _plain_index_part(indices)
+        # A copy, so that editing the caller's array later cannot change backward.
+        indices = np.array(indices)
         if indices.dtype.kind not in "iu":
             raise TypeError(
                 f"take_along_axis: indices must be integers, got {indices.dtype}"
@@ -574,7 +580,7 @@ def _plain_index_part(part):
     if isinstance(part, Tensor):
         part = part.data
     if isinstance(part, (list, np.ndarray)):
-        array = np.asarray(part)
+        array = np.array(part)  # a copy: a later edit of the caller's array is harmless
         if array.dtype.kind == "f":
             if not np.all(array == np.round(array)):
                 raise IndexError("tensor index has non-integer values")
