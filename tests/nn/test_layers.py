@@ -229,3 +229,17 @@ def test_time_distributed_names_the_merged_shape_for_other_layers():
         tr.nn.TimeDistributed(tr.nn.RepeatVector(2))(np.ones((2, 3, 4, 5)))
     y = tr.nn.TimeDistributed(tr.nn.RepeatVector(2))(np.ones((2, 3, 4)))
     assert y.shape == (2, 3, 2, 4)
+
+
+def test_a_float32_one_to_many_model_takes_integer_one_hot_codes():
+    f32 = np.float32
+    model = tr.nn.Sequential(
+        tr.nn.RepeatVector(4),
+        tr.nn.SimpleRNN(5, 3, return_sequences=True, rng=0, dtype=f32),
+        tr.nn.TimeDistributed(tr.nn.Dense(3, 5, rng=0, dtype=f32)),
+    )
+    assert model.dtype == f32
+    y = model(np.eye(5, dtype=int)[:1])  # (B=1, F=5) integer codes
+    assert y.shape == (1, 4, 5) and y.dtype == f32
+    assert "(B, 4, 5)" in model.summary((5,))  # the zero input takes float32 too
+    assert tr.nn.Sequential(tr.nn.RepeatVector(2)).dtype == np.float64

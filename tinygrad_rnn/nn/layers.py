@@ -181,7 +181,17 @@ class RepeatVector(Module):
         self.n = int(n)
 
     def forward(self, x):
-        """x (B, F) repeated n times: (B, n, F)."""
+        """x (B, F) repeated n times: (B, n, F).
+
+        Integer or boolean codes (one-hot, say) are constants: they come back as a
+        read-only NumPy view, still integers, and the next layer converts them to its
+        own dtype as it would any input. Anything else gives a Tensor.
+        """
+        codes = x if isinstance(x, Tensor) else np.asarray(x)
+        if codes.dtype.kind in "biu":
+            check_input("RepeatVector", codes, 2, None)
+            batch, features = codes.shape
+            return np.broadcast_to(codes[:, None, :], (batch, self.n, features))
         x = as_input(x, np.float64)
         check_input("RepeatVector", x, 2, None)
         batch, features = x.shape
@@ -209,18 +219,27 @@ class Sequential(Module):
     def __len__(self):
         return len(self.layers)
 
+    @property
+    def dtype(self):
+        """The dtype of the model's parameters (float64 for a model without any)."""
+        for _, parameter in self.named_parameters():
+            return parameter.dtype
+        return np.dtype(np.float64)
+
     def forward(self, x):
         """x through every layer in order."""
         for layer in self.layers:
             x = layer(x)
         return x
 
-    def summary(self, input_shape, dtype=np.float64):
+    def summary(self, input_shape, dtype=None):
         """A table of the layers, their output shapes and parameter counts.
 
         Args:
             input_shape: the shape of one sample, without the batch axis, e.g. (T, F),
                 as a tuple.
+            dtype: the dtype of the zero input run through the model; by default the
+                model's own.
 
         Returns:
             The table as a string (the library prints nothing itself).
@@ -230,6 +249,7 @@ class Sequential(Module):
                 f"summary: input_shape must be a tuple such as (T, F), "
                 f"got {input_shape!r}"
             )
+        dtype = self.dtype if dtype is None else dtype
         x = Tensor(np.zeros((1,) + tuple(input_shape), dtype=dtype))
         rows = [("Layer", "Output shape", "Params")]
         with no_grad():
