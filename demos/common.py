@@ -57,10 +57,10 @@ def train_and_report(model, x, source, target, vocab, args, kind):
 
     def report(epoch, logs):
         if epoch % 10 == 0 or epoch == args.epochs:
-            say(
-                f"epoch {epoch:4d}/{args.epochs}  loss {logs['loss']:.4f}  "
-                f"acc {logs['accuracy']:.3f}"
-            )
+            line = f"epoch {epoch:4d}/{args.epochs}  loss {logs['loss']:.4f}"
+            if "accuracy" in logs:  # fit leaves it out for a one-letter vocabulary
+                line += f"  acc {logs['accuracy']:.3f}"
+            say(line)
 
     optimizer = tr.optim.Adam(model.parameters(), lr=args.lr)
     start = time.perf_counter()

@@ -29,7 +29,7 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
     add("--hidden", type=int, default=64, help="H, SimpleRNN units")
-    add("--epochs", type=int, default=20)
+    add("--epochs", type=int, default=20, help="passes over the training images")
     add("--batch", type=int, default=32, help="images per update")
     add("--lr", type=float, default=0.005, help="Adam learning rate")
     add("--test-size", type=float, default=0.25, help="fraction held out for test")

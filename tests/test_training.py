@@ -246,3 +246,12 @@ def test_demo_text_flag(name, source, target, capsys):
 def test_demo_rejects_a_one_letter_text():
     with pytest.raises(SystemExit):
         _demo("many_to_many").main(["--text", "K"])
+
+
+@pytest.mark.parametrize("name", ["many_to_many", "one_to_many"])
+def test_demo_with_one_distinct_letter_reports_without_accuracy(name, capsys):
+    # one class: fit reports no accuracy, and the demo's progress lines cope
+    result = _demo(name).main(["--text", "aaaa", "--epochs", "10"])
+    out = capsys.readouterr().out
+    assert "epoch   10/10  loss" in out and "acc" not in out
+    assert result["predicted"] == "aaa"
