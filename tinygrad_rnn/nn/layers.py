@@ -149,7 +149,8 @@ class TimeDistributed(Module):
 
     def forward(self, x):
         """The inner layer applied to every (batch, step) row of x."""
-        x = as_input(x, _dtype_of(self.layer))
+        if not isinstance(x, Tensor):  # constants take the inner layer's dtype
+            x = as_input(x, _dtype_of(self.layer))
         if x.ndim < 3:
             raise ValueError(
                 f"TimeDistributed expects an input of rank >= 3 (B, T, ...), "

@@ -23,8 +23,8 @@ def unbroadcast(grad, shape):
         return grad
     extra = grad.ndim - len(shape)
     if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
+        grad = np.add.reduce(grad, axis=tuple(range(extra)))
     size_one = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if size_one:
-        grad = grad.sum(axis=size_one, keepdims=True)
+        grad = np.add.reduce(grad, axis=size_one, keepdims=True)
     return np.reshape(grad, shape)

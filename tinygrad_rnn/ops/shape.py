@@ -136,10 +136,13 @@ def _along_axis(shape, indices, axis):
 @register("stack")
 def stack(*arrays, axis=0):
     y = np.stack(arrays, axis=axis)
+    new_axis_first = (axis % y.ndim,) + tuple(
+        d for d in range(y.ndim) if d != axis % y.ndim
+    )
 
     def backward(grad_y):
         # each input gets its own slice of the gradient along the new axis
-        return tuple(np.moveaxis(grad_y, axis, 0))
+        return tuple(grad_y.transpose(new_axis_first))
 
     return y, backward
 
