@@ -64,6 +64,28 @@ def test_weight_shared_over_steps_gets_the_sum_of_every_step():
     np.testing.assert_allclose(w.grad, expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("block_bytes", [1, 100, 200, 1 << 19])
+def test_weight_used_many_times_is_summed_in_blocks_exactly(monkeypatch, block_bytes):
+    # The engine stacks a weight's contributions into scratch blocks of at most
+    # BLOCK_BYTES; every blocking (one row per block, several contributions per
+    # block, a contribution larger than a block, all in one block) gives the same sum.
+    from tinygrad_rnn.ops.matmul import WeightGrad
+
+    monkeypatch.setattr(WeightGrad, "BLOCK_BYTES", block_bytes)
+    rng = np.random.default_rng(1)
+    w = _leaf(rng.standard_normal((4, 3)))
+    inputs = [rng.standard_normal((rows, 4)) for rows in (1, 5, 2, 9, 3, 3)]
+    loss = None
+    for a in inputs:
+        term = ((tr.Tensor(a) @ w) ** 2).sum()
+        loss = term if loss is None else loss + term
+    loss.backward()
+
+    # d/dW sum ||a W||^2 = sum 2 a^T (a W)
+    expected = sum(2 * a.T @ (a @ w.data) for a in inputs)
+    np.testing.assert_allclose(w.grad, expected, rtol=1e-13)
+
+
 def test_leaf_gradients_accumulate_across_backward_calls():
     x = _leaf([1.0, 2.0])
     (x * 3.0).sum().backward()

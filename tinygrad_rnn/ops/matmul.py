@@ -35,29 +35,58 @@ class WeightGrad:
         self.rows_a = rows_a
         self.rows_grad = rows_grad
 
-    # Contributions are stacked this many elements at a time: large enough for an
-    # efficient GEMM, small enough that the stacked copies stay a few megabytes.
-    BLOCK = 1 << 19
+    # Contributions are stacked into two scratch blocks of at most this many bytes
+    # each, reused from block to block: big enough for an efficient GEMM, small
+    # enough that the allocator serves them from memory it already holds. A fresh
+    # multi-megabyte array costs a page fault per 4 KB page when first written, which
+    # on this project's machines took longer than the GEMM itself.
+    BLOCK_BYTES = 1 << 19
 
     @staticmethod
     def total(pending):
         """Sum of rows_a^T @ rows_grad over a list of WeightGrads, in few GEMMs."""
+        first = pending[0]
         if len(pending) == 1:
-            return np.dot(pending[0].rows_a.T, pending[0].rows_grad)
-        total, block, size = None, [], 0
-        for part in pending:
-            block.append(part)
-            size += part.rows_a.size + part.rows_grad.size
-            if size >= WeightGrad.BLOCK or part is pending[-1]:
-                rows_a = np.concatenate([p.rows_a for p in block])  # (n, K)
-                rows_grad = np.concatenate([p.rows_grad for p in block])  # (n, M)
-                product = np.dot(rows_a.T, rows_grad)  # (K, M)
-                if total is None:
-                    total = product
-                else:
-                    total += product
-                block, size = [], 0
+            return np.dot(first.rows_a.T, first.rows_grad)
+        k, m = first.rows_a.shape[1], first.rows_grad.shape[1]
+        itemsize = first.rows_a.itemsize
+        max_rows = max(1, WeightGrad.BLOCK_BYTES // (max(k, m) * itemsize))
+        if sum(len(p.rows_a) for p in pending) <= max_rows:  # a single block
+            rows_a = np.concatenate([p.rows_a for p in pending])  # (N, K)
+            return np.dot(rows_a.T, np.concatenate([p.rows_grad for p in pending]))
+        scratch_a = np.empty((max_rows, k), first.rows_a.dtype)
+        scratch_grad = np.empty((max_rows, m), first.rows_a.dtype)
+        total = None
+        for block, rows in _blocks(pending, max_rows):
+            if len(block) == 1:  # one contribution fills a block by itself
+                rows_a, rows_grad = block[0].rows_a, block[0].rows_grad
+            else:
+                rows_a = np.concatenate(
+                    [p.rows_a for p in block], out=scratch_a[:rows]
+                )  # (rows, K)
+                rows_grad = np.concatenate(
+                    [p.rows_grad for p in block], out=scratch_grad[:rows]
+                )  # (rows, M)
+            product = np.dot(rows_a.T, rows_grad)  # (K, M)
+            if total is None:
+                total = product
+            else:
+                total += product
         return total
+
+
+def _blocks(pending, max_rows):
+    """Consecutive runs of WeightGrads with at most max_rows rows in all (a run of
+    one may have more), each as (list of WeightGrads, their number of rows)."""
+    block, rows = [], 0
+    for part in pending:
+        count = len(part.rows_a)
+        if block and rows + count > max_rows:
+            yield block, rows
+            block, rows = [], 0
+        block.append(part)
+        rows += count
+    yield block, rows
 
 
 def _rows(a):
