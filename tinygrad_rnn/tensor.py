@@ -143,31 +143,6 @@ class Tensor:
         self._seq = next(_creation_order)
         self._visit = None
 
-    @classmethod
-    def _result(cls, data, parents, backward, op):
-        """Build an op's output; record it when gradients are on and wanted."""
-        out = object.__new__(cls)
-        out.data = data
-        out.grad = None
-        out._seq = next(_creation_order)
-        out._visit = None
-        record = False
-        if _grad_enabled:
-            for parent in parents:
-                if parent.requires_grad:
-                    record = True
-                    break
-        out.requires_grad = record
-        if record:
-            out._parents = parents
-            out._backward = backward
-            out._op = op
-        else:
-            out._parents = ()
-            out._backward = None
-            out._op = None
-        return out
-
     # ------------------------------------------------------------ properties
 
     @property
@@ -238,7 +213,7 @@ class Tensor:
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._result(self.data, (), None, None)
+        return _output(self.data, (), None, None)
 
     def zero_grad(self):
         """Forget the accumulated gradient (``grad`` becomes None)."""
@@ -308,7 +283,7 @@ class Tensor:
             )
         if array.dtype.kind not in "biuf":
             raise TypeError(f"cannot combine a tensor with {type(other).__name__}")
-        return Tensor._result(array.astype(self.data.dtype), (), None, None)
+        return _output(array.astype(self.data.dtype), (), None, None)
 
     def __add__(self, other):
         return _apply("add", self, self._lift(other))
@@ -341,7 +316,7 @@ class Tensor:
         return _pow(self._lift(other), self)
 
     def __neg__(self):
-        return _apply("neg", self)
+        return _apply_unary("neg", self)
 
     def __matmul__(self, other):
         return matmul(self, self._lift(other))
@@ -352,7 +327,11 @@ class Tensor:
     def __getitem__(self, index):
         if type(index) is not int:  # an int (an RNN's step t) needs no conversion
             index = _plain_index(index)
-        return _apply("getitem", self, index=index)
+        try:  # a fixed-argument call: this runs at every time step
+            data, backward = _GETITEM(self.data, index)
+        except (ValueError, IndexError) as error:
+            raise _op_error("getitem", (self,), error) from None
+        return _output(data, (self,), backward, "getitem")
 
     def take_along_axis(self, indices, axis):
         """The elements at ``indices`` along ``axis``, as ``np.take_along_axis``.
@@ -402,23 +381,23 @@ class Tensor:
 
     def exp(self):
         """e ** x, elementwise."""
-        return _apply("exp", self)
+        return _apply_unary("exp", self)
 
     def log(self):
         """Natural logarithm, elementwise. Values <= 0 give -inf or nan, as NumPy."""
-        return _apply("log", self)
+        return _apply_unary("log", self)
 
     def tanh(self):
         """Hyperbolic tangent, elementwise."""
-        return _apply("tanh", self)
+        return _apply_unary("tanh", self)
 
     def sigmoid(self):
         """1 / (1 + e ** -x), elementwise, computed without overflow."""
-        return _apply("sigmoid", self)
+        return _apply_unary("sigmoid", self)
 
     def relu(self):
         """max(x, 0), elementwise. The gradient at exactly 0 is taken as 0."""
-        return _apply("relu", self)
+        return _apply_unary("relu", self)
 
     def sqrt(self):
         """x ** 0.5, elementwise."""
@@ -493,9 +472,51 @@ def _apply(name, *inputs, **params):
         else:
             data, backward = op(*[t.data for t in inputs], **params)
     except (ValueError, IndexError) as error:
-        shapes = ", ".join(str(t.shape) for t in inputs)
-        raise type(error)(f"{name} on shapes {shapes}: {error}") from None
-    return Tensor._result(data, inputs, backward, name)
+        raise _op_error(name, inputs, error) from None
+    return _output(data, inputs, backward, name)
+
+
+def _op_error(name, inputs, error):
+    """The op's error again, its message prefixed with the op and the input shapes."""
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    return type(error)(f"{name} on shapes {shapes}: {error}")
+
+
+def _apply_unary(name, x):
+    """:func:`_apply` for an op of one tensor and no parameters (tanh, exp, ...).
+
+    The ops an RNN runs at every time step come this way or through fixed-argument
+    calls like it: packing ``*inputs`` and ``**params`` costs about as much as the
+    NumPy call on a small array.
+    """
+    data, backward = OPS[name](x.data)
+    return _output(data, (x,), backward, name)
+
+
+def _output(data, parents, backward, op):
+    """Wrap an op's output array in a Tensor; record the op when gradients are on
+    and some parent requires one."""
+    out = _new_tensor(Tensor)
+    out.data = data
+    out.grad = None
+    out._seq = next(_creation_order)
+    out._visit = None
+    if _grad_enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._backward = backward
+                out._op = op
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._backward = None
+    out._op = None
+    return out
+
+
+_new_tensor = object.__new__
 
 
 def _pow(base, exponent):
@@ -546,9 +567,14 @@ def addmm(c, a, b):
         ValueError: if b is not 2-D, the inner sizes differ, or c does not broadcast
             to the product's shape.
     """
-    if not isinstance(a, Tensor):
+    if type(a) is not Tensor:
         a = c._lift(a) if isinstance(c, Tensor) else Tensor(a)
-    b, c = a._lift(b), a._lift(c)
+    dtype = a.data.dtype
+    # Tensors of a's dtype, the case at every RNN step, skip _lift's checks.
+    if type(b) is not Tensor or b.data.dtype is not dtype:
+        b = a._lift(b)
+    if type(c) is not Tensor or c.data.dtype is not dtype:
+        c = a._lift(c)
     shape_a, shape_b = a.data.shape, b.data.shape
     if len(shape_b) != 2 or not shape_a:
         raise ValueError(
@@ -560,7 +586,16 @@ def addmm(c, a, b):
             f"({a.shape[-1]} != {b.shape[0]})"
         )
     needs = (c.requires_grad, a.requires_grad, b.requires_grad)
-    return _apply("addmm", c, a, b, needs=needs)
+    inputs = (c, a, b)
+    try:  # a fixed-argument call: this runs at every time step
+        data, backward = _ADDMM(c.data, a.data, b.data, needs)
+    except ValueError as error:  # c does not broadcast to the product
+        raise _op_error("addmm", inputs, error) from None
+    return _output(data, inputs, backward, "addmm")
+
+
+_ADDMM = OPS["addmm"]
+_GETITEM = OPS["getitem"]
 
 
 _BASIC_INDEX = (int, slice, type(None), type(Ellipsis))
@@ -657,14 +692,24 @@ def _run_backward(root, grad, retain_graph):
         if grad_node is None:
             continue
         node._grad_sum = None
-        if node._op is None:
+        backward = node._backward
+        if backward is None:  # a leaf: released nodes were refused by _graph
             _add_to_leaf(node, grad_node, node._grad_owned)
             continue
-        grads_in = node._backward(grad_node)
-        op = node._op
+        grads_in = backward(grad_node)
         for parent, grad_in in zip(node._parents, grads_in):
-            if grad_in is not None and parent.requires_grad:
-                _add_grad(parent, grad_in, op)
+            if grad_in is None or not parent.requires_grad:
+                continue
+            data = parent.data
+            if (
+                parent._grad_sum is None
+                and type(grad_in) is np.ndarray
+                and grad_in.shape == data.shape
+                and grad_in.dtype is data.dtype
+            ):
+                parent._grad_sum = grad_in  # the first gradient, kept as it is
+            else:
+                _add_grad(parent, grad_in, node._op)
         if not retain_graph:
             node._parents = None
             node._backward = None
