@@ -697,19 +697,10 @@ def _run_backward(root, grad, retain_graph):
             _add_to_leaf(node, grad_node, node._grad_owned)
             continue
         grads_in = backward(grad_node)
+        op = node._op
         for parent, grad_in in zip(node._parents, grads_in):
-            if grad_in is None or not parent.requires_grad:
-                continue
-            data = parent.data
-            if (
-                parent._grad_sum is None
-                and type(grad_in) is np.ndarray
-                and grad_in.shape == data.shape
-                and grad_in.dtype is data.dtype
-            ):
-                parent._grad_sum = grad_in  # the first gradient, kept as it is
-            else:
-                _add_grad(parent, grad_in, node._op)
+            if grad_in is not None and parent.requires_grad:
+                _add_grad(parent, grad_in, op)
         if not retain_graph:
             node._parents = None
             node._backward = None
