@@ -23,6 +23,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -176,10 +177,16 @@ def check_gradients(wl, params, x, y, impls, skipped, failures):
 
 
 # ---------------------------------------------------------------------- timing
+def _minor_faults() -> int:
+    """Minor page faults of this process so far: fresh memory touched the first time."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def time_rounds(
     factories: dict, x, y, rounds: int, target: float, pause: float, max_steps: int
 ):
-    """Interleaved timing. Returns {impl: [seconds per step, one per round]}.
+    """Interleaved timing. Returns ({impl: [seconds per step, one per round]},
+    {impl: [minor page faults per step, one per round]}).
 
     Every round starts each implementation from the initial weights (a fresh
     object, built and given one untimed step outside the clock), so all of them do
@@ -199,6 +206,7 @@ def time_rounds(
         per = (time.perf_counter() - t0) / n
         steps[name] = max(1, min(max_steps, int(round(target / per))))
     times = {name: [] for name in factories}
+    faults = {name: [] for name in factories}
     order = list(factories)
     for r in range(rounds):
         for name in order if r % 2 == 0 else order[::-1]:
@@ -206,12 +214,13 @@ def time_rounds(
             obj.step(x, y)  # untimed: lazy state (e.g. torch's Adam buffers)
             gc.collect()  # earlier objects' cyclic garbage, not on the clock
             time.sleep(pause)  # let the previous library's BLAS threads go idle
-            t0 = time.perf_counter()
+            f0, t0 = _minor_faults(), time.perf_counter()
             for _ in range(n):
                 obj.step(x, y)
             times[name].append((time.perf_counter() - t0) / n)
+            faults[name].append((_minor_faults() - f0) / n)
             del obj
-    return times
+    return times, faults
 
 
 def measure_memory(obj, x, y, n_steps: int, budget: float):
@@ -370,7 +379,7 @@ def main(argv=None):
             x = x64.astype(dt)
             timed = [i for i in active if i not in bad]
             factories = {i: (lambda i=i, p=params, d=dt: make(i, p, d)) for i in timed}
-            times = time_rounds(
+            times, faults = time_rounds(
                 factories, x, y, a.rounds, a.round_time, a.pause, a.max_steps
             )
             for impl in a.impls:
@@ -391,6 +400,7 @@ def main(argv=None):
                 rec["median_s"] = statistics.median(ts)
                 rec["min_s"], rec["max_s"] = min(ts), max(ts)
                 rec["rounds_s"] = ts
+                rec["faults_per_step"] = statistics.median(faults[impl])
                 for ref in ("torch", "fused_numpy"):
                     if ref in times:
                         rec[f"ratio_vs_{ref}"] = statistics.median(
@@ -434,7 +444,7 @@ def print_table(rows):
     )
     print(
         f"  {'impl':>13} {'ms/step':>9} {'min..max ms':>17} {'x torch':>8} "
-        f"{'x fused':>8} {'peak/step':>10} {'growth (steps)':>18}"
+        f"{'x fused':>8} {'faults':>7} {'peak/step':>10} {'growth (steps)':>18}"
     )
     for r in rows:
         if "skipped" in r:
@@ -453,7 +463,8 @@ def print_table(rows):
             mem = f"{fmt_bytes(r['peak_bytes']):>10} {grow:>18}"
         else:
             mem = f"{'n/a':>10} {'n/a':>18}"
-        print(f"  {r['impl']:>13} {ms} {rt} {rf} {mem}")
+        pf = f"{r['faults_per_step']:7.0f}"
+        print(f"  {r['impl']:>13} {ms} {rt} {rf} {pf} {mem}")
 
 
 if __name__ == "__main__":
