@@ -478,7 +478,9 @@ def _apply(name, *inputs, **params):
 
 def _op_error(name, inputs, error):
     """The op's error again, its message prefixed with the op and the input shapes."""
-    shapes = ", ".join(str(t.shape) for t in inputs)
+    shapes = ", ".join(str(t.shape) for t in inputs[:3])
+    if len(inputs) > 3:  # a stack of a thousand steps, say
+        shapes += f", ... ({len(inputs)} tensors)"
     return type(error)(f"{name} on shapes {shapes}: {error}")
 
 

@@ -158,7 +158,10 @@ def _take_along_axis(draw):
 def _join(draw, name):
     shape = draw(NONEMPTY_SHAPES)
     count = draw(st.integers(1, 3))
-    axis = draw(st.integers(0, len(shape) - 1))
+    if name == "stack":  # a new axis, anywhere, counted from either end
+        axis = draw(st.integers(-len(shape) - 1, len(shape)))
+    else:
+        axis = draw(st.integers(0, len(shape) - 1))
     tensors = []
     for _ in range(count):
         own = list(shape)
