@@ -1,6 +1,7 @@
 """The engine: accumulation, graph walking, no_grad, dtypes, and its errors."""
 
 import gc
+import threading
 import tracemalloc
 import warnings
 
@@ -84,6 +85,24 @@ def test_weight_used_many_times_is_summed_in_blocks_exactly(monkeypatch, block_b
     # d/dW sum ||a W||^2 = sum 2 a^T (a W)
     expected = sum(2 * a.T @ (a @ w.data) for a in inputs)
     np.testing.assert_allclose(w.grad, expected, rtol=1e-13)
+
+
+def test_weight_gradient_scratch_blocks_are_kept_per_thread():
+    # The blocks that stack a weight's contributions are kept between backward()
+    # calls, one pair per thread: NumPy releases the GIL inside the GEMM, and a
+    # thread running backward() at the same time must not overwrite them.
+    from tinygrad_rnn.ops.matmul import _scratch_blocks
+
+    mine = _scratch_blocks(1000)
+    assert _scratch_blocks(1000) is mine  # kept, not allocated again
+    assert len(_scratch_blocks(5000)[0]) >= 5000  # grown when a sum needs more
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(_scratch_blocks(1000)))
+    thread.start()
+    thread.join()
+    ours = _scratch_blocks(1000)
+    assert not np.shares_memory(theirs[0][0], ours[0])
+    assert not np.shares_memory(theirs[0][1], ours[1])
 
 
 def test_leaf_gradients_accumulate_across_backward_calls():
