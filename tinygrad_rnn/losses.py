@@ -31,11 +31,14 @@ def _targets(targets, predictions, name):
                 f"(predictions {predictions.shape} without the class axis), "
                 f"got {targets.shape}"
             )
-        if targets.size and (targets.min() < 0 or targets.max() >= classes):
-            raise ValueError(
-                f"{name}: target ids must lie in [0, {classes - 1}], got values from "
-                f"{targets.min()} to {targets.max()}"
-            )
+        if targets.size:  # the ufuncs' reduce: np.min's Python layer costs more
+            low = np.minimum.reduce(targets, axis=None)
+            high = np.maximum.reduce(targets, axis=None)
+            if low < 0 or high >= classes:
+                raise ValueError(
+                    f"{name}: target ids must lie in [0, {classes - 1}], got values "
+                    f"from {low} to {high}"
+                )
         return targets, None
     if targets.dtype.kind != "f":
         raise TypeError(

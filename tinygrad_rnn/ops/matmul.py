@@ -53,6 +53,9 @@ class WeightGrad:
         dtype = first.rows_a.dtype
         k, m = first.rows_a.shape[1], first.rows_grad.shape[1]
         max_rows = max(1, WeightGrad.BLOCK_BYTES // (max(k, m) * dtype.itemsize))
+        if len(pending) * len(first.rows_a) <= max_rows // 8:  # a few small steps
+            rows_a = np.concatenate([p.rows_a for p in pending])  # (N, K)
+            return np.dot(rows_a.T, np.concatenate([p.rows_grad for p in pending]))
         scratch_a, scratch_grad = _scratch_blocks(max_rows * max(k, m) * dtype.itemsize)
         total = None
         for block, rows in _blocks(pending, max_rows):
