@@ -479,6 +479,28 @@ def test_axis_must_be_an_int_or_tuple():
         tr.Tensor(np.ones((2, 3))).sum(axis=1.0)
 
 
+def test_no_grad_in_one_thread_leaves_other_threads_recording():
+    # Grad mode is per thread: a thread inside no_grad() (a summary, a gradcheck)
+    # does not turn a training thread's ops into constants.
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        with tr.no_grad():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert inside.wait(5)
+    w = tr.Tensor([2.0], requires_grad=True)
+    y = (w * w).sum()  # recorded while the other thread sits in no_grad()
+    release.set()
+    thread.join()
+    assert tr.is_grad_enabled()
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [4.0])
+
+
 def test_enable_grad_inside_no_grad():
     x = _leaf([1.0])
     with tr.no_grad():

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import itertools
 import operator
+import threading
 import warnings
 
 import numpy as np
@@ -22,19 +23,27 @@ from tinygrad_rnn.ops.matmul import WeightGrad
 from tinygrad_rnn.ops.shape import Scatter
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_grad_enabled = True
 _creation_order = itertools.count()
+
+
+class _GradMode(threading.local):
+    """Whether ops are recorded, per thread (as in PyTorch): a ``no_grad()`` block in
+    one thread, ``Sequential.summary`` say, leaves another thread's training alone."""
+
+    enabled = True
+
+
+_grad_mode_state = _GradMode()
 
 
 @contextlib.contextmanager
 def _grad_mode(enabled):
-    global _grad_enabled
-    before = _grad_enabled
-    _grad_enabled = enabled
+    before = _grad_mode_state.enabled
+    _grad_mode_state.enabled = enabled
     try:
         yield
     finally:
-        _grad_enabled = before
+        _grad_mode_state.enabled = before
 
 
 def no_grad():
@@ -53,8 +62,8 @@ def enable_grad():
 
 
 def is_grad_enabled():
-    """True unless called inside :func:`no_grad`."""
-    return _grad_enabled
+    """True unless called inside :func:`no_grad` (in this thread)."""
+    return _grad_mode_state.enabled
 
 
 def _float_dtype(dtype):
@@ -503,7 +512,7 @@ def _output(data, parents, backward, op):
     out.grad = None
     out._seq = next(_creation_order)
     out._visit = None
-    if _grad_enabled:
+    if _grad_mode_state.enabled:
         for parent in parents:
             if parent.requires_grad:
                 out.requires_grad = True
