@@ -105,6 +105,37 @@ def test_weight_gradient_scratch_blocks_are_kept_per_thread():
     assert not np.shares_memory(theirs[0][1], ours[1])
 
 
+@pytest.mark.parametrize("join", ["stack", "concatenate"])
+@pytest.mark.parametrize(
+    "axis, error, message",
+    [
+        (None, TypeError, "axis must be an int"),
+        (1.0, TypeError, "axis must be an int"),
+        (True, TypeError, "axis must be an int"),
+        (3, ValueError, "axis 3 is out of range"),
+        (-4, ValueError, "axis -4 is out of range"),
+    ],
+)
+def test_join_ops_name_a_bad_axis(join, axis, error, message):
+    parts = [tr.Tensor(np.ones((2, 3))), tr.Tensor(np.ones((2, 3)))]
+    with pytest.raises(error, match=message):
+        getattr(tr, join)(parts, axis=axis)
+
+
+def test_weight_gradient_rows_larger_than_a_block_keep_no_scratch(monkeypatch):
+    # When one row of a contribution exceeds BLOCK_BYTES, every block holds a single
+    # contribution and is multiplied where it lies: no scratch is taken or grown.
+    from tinygrad_rnn.ops import matmul
+
+    monkeypatch.setattr(matmul, "_scratch", threading.local())
+    monkeypatch.setattr(matmul.WeightGrad, "BLOCK_BYTES", 64)
+    w = _leaf(np.ones((2, 100)))  # a row of 100 float64 is 800 bytes
+    x = tr.Tensor(np.ones((1, 2)))
+    ((x @ w).sum() + (x @ w).sum()).backward()
+    np.testing.assert_array_equal(w.grad, np.full((2, 100), 2.0))
+    assert getattr(matmul._scratch, "blocks", None) is None
+
+
 def test_leaf_gradients_accumulate_across_backward_calls():
     x = _leaf([1.0, 2.0])
     (x * 3.0).sum().backward()

@@ -56,12 +56,16 @@ class WeightGrad:
         if len(pending) * len(first.rows_a) <= max_rows // 8:  # a few small steps
             rows_a = np.concatenate([p.rows_a for p in pending])  # (N, K)
             return np.dot(rows_a.T, np.concatenate([p.rows_grad for p in pending]))
-        scratch_a, scratch_grad = _scratch_blocks(max_rows * max(k, m) * dtype.itemsize)
+        scratch_a = scratch_grad = None  # taken when a block stacks two or more
         total = None
         for block, rows in _blocks(pending, max_rows):
             if len(block) == 1:  # one contribution fills a block by itself
                 rows_a, rows_grad = block[0].rows_a, block[0].rows_grad
             else:
+                if scratch_a is None:  # at most BLOCK_BYTES each, since max_rows > 1
+                    scratch_a, scratch_grad = _scratch_blocks(
+                        max_rows * max(k, m) * dtype.itemsize
+                    )
                 rows_a = np.concatenate(
                     [p.rows_a for p in block], out=_view(scratch_a, rows, k, dtype)
                 )  # (rows, K)
