@@ -89,12 +89,18 @@ def test_categorical_crossentropy_gradcheck_inside_the_clip():
             r"one-hot targets must have the predictions' shape",
         ),
         (np.array([["a", "b"]]), TypeError, "integer ids or floats"),
+        (np.eye(4, dtype=int)[[[0, 1]]], ValueError, "one-hot targets must be floats"),
     ],
 )
 def test_bad_targets_raise_naming_the_problem(targets, error, message):
     logits = _logits((1, 2, 4))
     with pytest.raises(error, match=message):
         tr.losses.cross_entropy(logits, targets)
+
+
+def test_predictions_with_no_classes_are_named():
+    with pytest.raises(ValueError, match=r"shape \(2, 0\) have no classes"):
+        tr.losses.cross_entropy(_logits((2, 0)), np.array([0, 1]))
 
 
 def test_predictions_need_a_class_axis():

@@ -24,12 +24,20 @@ def _targets(targets, predictions, name):
         targets = targets.data
     targets = np.asarray(targets)
     classes = predictions.shape[-1]
+    if classes == 0:
+        raise ValueError(
+            f"{name}: predictions of shape {predictions.shape} have no classes "
+            "(the last axis is empty)"
+        )
     if targets.dtype.kind in "iu":
         if targets.shape != predictions.shape[:-1]:
+            hint = ""
+            if targets.shape == predictions.shape:
+                hint = "; one-hot targets must be floats"
             raise ValueError(
                 f"{name}: integer targets must have shape {predictions.shape[:-1]} "
                 f"(predictions {predictions.shape} without the class axis), "
-                f"got {targets.shape}"
+                f"got {targets.shape}{hint}"
             )
         if targets.size:  # the ufuncs' reduce: np.min's Python layer costs more
             low = np.minimum.reduce(targets, axis=None)
@@ -48,7 +56,8 @@ def _targets(targets, predictions, name):
         raise TypeError(
             f"{name}: targets of shape {targets.shape} look like class ids, but their "
             f"dtype is {targets.dtype}; class ids must be integers "
-            "(use .astype(int)), one-hot targets need the class axis"
+            "(ids.astype(int) for an array, t.data.astype(int) for a Tensor); "
+            "one-hot targets need the class axis"
         )
     if targets.shape != predictions.shape:
         raise ValueError(

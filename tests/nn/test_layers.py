@@ -243,3 +243,20 @@ def test_a_float32_one_to_many_model_takes_integer_one_hot_codes():
     assert y.shape == (1, 4, 5) and y.dtype == f32
     assert "(B, 4, 5)" in model.summary((5,))  # the zero input takes float32 too
     assert tr.nn.Sequential(tr.nn.RepeatVector(2)).dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "layer, shape, name",
+    [
+        (lambda: tr.nn.Dense(3, 2), (4, 3), "Dense"),
+        (lambda: tr.nn.SimpleRNN(3, 2), (1, 5, 3), "SimpleRNN"),
+        (lambda: tr.nn.SimpleRNNCell(3, 2), (4, 3), "SimpleRNNCell"),
+    ],
+)
+def test_input_of_the_other_float_dtype_names_the_layer(layer, shape, name):
+    # float64 weights (the default) and a float32 input: no silent cast
+    x = np.ones(shape, dtype=np.float32)
+    with pytest.raises(
+        TypeError, match=f"{name} has float64 weights but got a float32"
+    ):
+        layer()(x)

@@ -45,8 +45,9 @@ def as_input(x, dtype):
     return Tensor(array, dtype=dtype if array.dtype.kind in "biu" else None)
 
 
-def check_input(layer, x, rank, features):
-    """Raise ValueError unless x has ``rank`` axes and ``features`` on the last one.
+def check_input(layer, x, rank, features, dtype=None):
+    """Raise ValueError unless x has ``rank`` axes and ``features`` on the last one,
+    and TypeError unless it has the layer's ``dtype`` (when given).
 
     ``rank`` may be a tuple of allowed ranks, or None for any rank >= 1. Checking the
     feature size explicitly matters: with batch == time, a wrongly laid-out input would
@@ -61,6 +62,11 @@ def check_input(layer, x, rank, features):
     if features is not None and x.shape[-1] != features:
         raise ValueError(
             f"{layer} expects {features} features on the last axis, got shape {x.shape}"
+        )
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(
+            f"{layer} has {np.dtype(dtype)} weights but got a {x.dtype} input; convert "
+            f"the input with .astype(), or build the layer with dtype={x.dtype}"
         )
 
 
@@ -123,7 +129,7 @@ class Dense(Module):
     def forward(self, x):
         """activation(x @ kernel + bias) on the last axis of x."""
         x = as_input(x, self.kernel.dtype)
-        check_input("Dense", x, None, self.in_features)
+        check_input("Dense", x, None, self.in_features, self.kernel.dtype)
         y = addmm(self.bias, x, self.kernel)  # x @ kernel + bias: (..., H)
         return activate(y, self.activation)
 

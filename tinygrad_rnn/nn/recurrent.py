@@ -100,7 +100,7 @@ class SimpleRNNCell(Module):
     def forward(self, x_t, state=None):
         """One step from a raw input x_t (B, F); state defaults to zeros."""
         x_t = as_input(x_t, self.dtype)
-        check_input("SimpleRNNCell", x_t, 2, self.input_size)
+        check_input("SimpleRNNCell", x_t, 2, self.input_size, self.dtype)
         if state is None:
             state = self.initial_state(x_t.shape[0], self.dtype)
         else:
@@ -140,7 +140,7 @@ class RNN(Module):
         """Unroll the cell over x's time axis (see the class docstring for shapes)."""
         cell = self.cell
         x = as_input(x, cell.dtype)
-        check_input(type(self).__name__, x, 3, cell.input_size)
+        check_input(type(self).__name__, x, 3, cell.input_size, cell.dtype)
         batch, steps = x.shape[:2]
         if steps == 0:
             raise ValueError(f"{type(self).__name__} got an input with no time steps")
