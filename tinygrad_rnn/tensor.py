@@ -364,8 +364,6 @@ class Tensor:
             ValueError: if their rank differs, or axis is out of range.
             IndexError: if an index is out of range.
         """
-        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise TypeError(f"take_along_axis: axis must be an int, got {axis!r}")
         if isinstance(indices, Tensor):  # Tensors hold floats: whole numbers pass
             indices = _plain_index_part(indices)
         # A copy, so that editing the caller's array later cannot change backward.
@@ -380,11 +378,8 @@ class Tensor:
                 f"take_along_axis: indices of shape {indices.shape} need the rank of "
                 f"the tensor, shape {self.shape}"
             )
-        if not -ndim <= axis < ndim:
-            raise ValueError(
-                f"take_along_axis: axis {axis} is out of range for shape {self.shape}"
-            )
-        return _apply("take_along_axis", self, indices=indices, axis=axis % ndim)
+        axis = _check_axis("take_along_axis", axis, ndim, f"shape {self.shape}")
+        return _apply("take_along_axis", self, indices=indices, axis=axis)
 
     # ------------------------------------------------------- elementwise ops
 
@@ -795,13 +790,31 @@ def _add_to_leaf(leaf, grad, owned):
 def stack(tensors, axis=0):
     """Join tensors of equal shape along a new axis, as ``np.stack``."""
     tensors = _as_tensors(tensors, "stack")
+    ndim = tensors[0].ndim + 1
+    axis = _check_axis("stack", axis, ndim, f"rank {ndim}")
     return _apply("stack", *tensors, axis=axis)
 
 
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis, as ``np.concatenate``."""
     tensors = _as_tensors(tensors, "concatenate")
+    ndim = tensors[0].ndim
+    if not ndim:
+        raise ValueError("concatenate: 0-d tensors cannot be concatenated; use stack")
+    axis = _check_axis("concatenate", axis, ndim, f"rank {ndim}")
     return _apply("concatenate", *tensors, axis=axis)
+
+
+def _check_axis(name, axis, ndim, where):
+    """``axis`` made >= 0, after checking it is an int naming one of ndim axes.
+
+    ``where`` describes the array in the error ("shape (2, 3)", "rank 3").
+    """
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an int, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of range for {where}")
+    return int(axis) % ndim
 
 
 def _as_tensors(items, name):

@@ -146,7 +146,7 @@ def stack(*arrays, axis=0):
                 f"the arrays must share one shape, got {shape} and {a.shape}"
             )
     ndim = len(shape) + 1
-    axis = _join_axis("stack", axis, ndim)
+    axis %= ndim  # tr.stack has checked it
     if axis < len(shape):
         # Joining along the existing axis, then splitting it into (count, size),
         # is np.stack's result: np.stack itself costs ten times as much for the
@@ -166,9 +166,6 @@ def stack(*arrays, axis=0):
 
 @register("concatenate")
 def concatenate(*arrays, axis=0):
-    if not arrays[0].ndim:
-        raise ValueError("0-d arrays cannot be concatenated; use stack")
-    axis = _join_axis("concatenate", axis, arrays[0].ndim)
     y = np.concatenate(arrays, axis=axis)
     ends = np.cumsum([a.shape[axis] for a in arrays])[:-1]
 
@@ -177,12 +174,3 @@ def concatenate(*arrays, axis=0):
         return tuple(np.split(grad_y, ends, axis=axis))
 
     return y, backward
-
-
-def _join_axis(name, axis, ndim):
-    """``axis`` checked against a result of rank ``ndim`` and made >= 0."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{name}: axis must be an int, got {axis!r}")
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of range for rank {ndim}")
-    return int(axis) % ndim
