@@ -39,6 +39,10 @@ class TinygradRNN:
         )
         return loss
 
+    def release_buffers(self):
+        """Drop the gradient buffers kept for the next backward (for memory peaks)."""
+        self.tr.release_buffers()
+
     def grads(self, x, y) -> dict:
         self.opt.zero_grad()
         loss = self.tr.losses.cross_entropy(self.model(self.tr.Tensor(x)), y)

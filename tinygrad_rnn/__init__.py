@@ -17,6 +17,7 @@ from tinygrad_rnn.gradcheck import GradcheckError, gradcheck
 from tinygrad_rnn.io import load_into, save
 from tinygrad_rnn.nn.init import manual_seed
 from tinygrad_rnn.ops import OPS
+from tinygrad_rnn.ops.buffers import release as release_buffers
 from tinygrad_rnn.optim import clip_grad_norm
 from tinygrad_rnn.tensor import (
     Tensor,
@@ -45,6 +46,7 @@ __all__ = [
     "manual_seed",
     "nn",
     "optim",
+    "release_buffers",
     "sampling",
     "save",
     "GradcheckError",

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from tinygrad_rnn.ops import OPS
+from tinygrad_rnn.ops import OPS, buffers
 from tinygrad_rnn.ops.matmul import WeightGrad
 from tinygrad_rnn.ops.shape import Scatter
 
@@ -689,6 +689,11 @@ def gc_paused():
 
 def _run_backward(root, grad, retain_graph):
     """Propagate ``grad`` = dL/droot to every leaf that requires a gradient."""
+    with buffers.lending():
+        _propagate(root, grad, retain_graph)
+
+
+def _propagate(root, grad, retain_graph):
     nodes = _graph(root)
     _add_grad(root, grad, "backward")
     for node in nodes:
@@ -731,7 +736,7 @@ def _add_grad(node, grad, op):
     total = node._grad_sum
     if kind is Scatter:
         if total is None:
-            total = node._grad_sum = np.zeros(node.data.shape, node.data.dtype)
+            total = node._grad_sum = _zeros_for(node)
             node._grad_owned = True
         elif not node._grad_owned:
             total = node._grad_sum = total.copy()
@@ -746,8 +751,22 @@ def _add_grad(node, grad, op):
     elif node._grad_owned:
         total += grad
     else:
-        node._grad_sum = total + grad
+        if node._backward is None:  # a leaf's sum may become its .grad
+            node._grad_sum = total + grad
+        else:
+            node._grad_sum = np.add(
+                total, grad, out=buffers.empty(data.shape, data.dtype)
+            )
         node._grad_owned = True
+
+
+def _zeros_for(node):
+    """A zero gradient buffer for ``node``: reused from the last backward() unless
+    the node is a leaf, whose sum may become its ``.grad``."""
+    data = node.data
+    if node._backward is None:
+        return np.zeros(data.shape, data.dtype)
+    return buffers.zeros(data.shape, data.dtype)
 
 
 def _check_grad(node, grad, op):

@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from tinygrad_rnn.ops import register
+from tinygrad_rnn.ops import buffers, register
 from tinygrad_rnn.ops.broadcast import unbroadcast
 
 
@@ -140,7 +140,9 @@ def _times_weight_grads(grad_y, b, rows_a, shape_a, needs_a, needs_b):
     rows_grad = _rows(grad_y)  # (N, M)
     grad_a = None
     if needs_a:
-        grad_a = np.dot(rows_grad, b.T)
+        grad_a = np.dot(
+            rows_grad, b.T, out=buffers.empty((len(rows_grad), len(b)), b.dtype)
+        )
         if len(shape_a) != 2:
             grad_a = grad_a.reshape(shape_a)
     grad_b = WeightGrad(rows_a, rows_grad) if needs_b else None  # the engine sums

@@ -7,7 +7,7 @@ than the reduction itself on the small arrays of an RNN step or a loss.
 
 import numpy as np
 
-from tinygrad_rnn.ops import register
+from tinygrad_rnn.ops import buffers, register
 
 
 def _axes(axis, ndim):
@@ -127,7 +127,7 @@ def log_softmax(x, axis=-1):
         # dL/dx = dL/dy - softmax(x) * sum(dL/dy), with softmax(x) = z / norm;
         # the two per-row factors are combined first: one pass over z fewer
         total = np.add.reduce(grad_y, axis=axis, keepdims=True)
-        grad_x = z * (total / norm)
+        grad_x = np.multiply(z, total / norm, out=buffers.empty(z.shape, z.dtype))
         np.subtract(grad_y, grad_x, out=grad_x)
         return (grad_x,)
 
