@@ -689,7 +689,7 @@ def gc_paused():
 
 def _run_backward(root, grad, retain_graph):
     """Propagate ``grad`` = dL/droot to every leaf that requires a gradient."""
-    with buffers.lending():
+    with buffers.lending():  # large gradient arrays, kept for the next backward()
         _propagate(root, grad, retain_graph)
 
 
@@ -751,7 +751,8 @@ def _add_grad(node, grad, op):
     elif node._grad_owned:
         total += grad
     else:
-        if node._backward is None:  # a leaf's sum may become its .grad
+        # a leaf's sum may become its .grad; an intermediate's may be lent
+        if node._backward is None or data.nbytes < buffers.MIN_BYTES:
             node._grad_sum = total + grad
         else:
             node._grad_sum = np.add(
@@ -764,7 +765,7 @@ def _zeros_for(node):
     """A zero gradient buffer for ``node``: reused from the last backward() unless
     the node is a leaf, whose sum may become its ``.grad``."""
     data = node.data
-    if node._backward is None:
+    if node._backward is None or data.nbytes < buffers.MIN_BYTES:
         return np.zeros(data.shape, data.dtype)
     return buffers.zeros(data.shape, data.dtype)
 

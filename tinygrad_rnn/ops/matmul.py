@@ -140,9 +140,12 @@ def _times_weight_grads(grad_y, b, rows_a, shape_a, needs_a, needs_b):
     rows_grad = _rows(grad_y)  # (N, M)
     grad_a = None
     if needs_a:
-        grad_a = np.dot(
-            rows_grad, b.T, out=buffers.empty((len(rows_grad), len(b)), b.dtype)
-        )
+        if rows_grad.nbytes < buffers.MIN_BYTES:  # an RNN step's: not worth lending
+            grad_a = np.dot(rows_grad, b.T)
+        else:
+            grad_a = np.dot(
+                rows_grad, b.T, out=buffers.empty((len(rows_grad), len(b)), b.dtype)
+            )
         if len(shape_a) != 2:
             grad_a = grad_a.reshape(shape_a)
     grad_b = WeightGrad(rows_a, rows_grad) if needs_b else None  # the engine sums
