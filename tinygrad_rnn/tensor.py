@@ -523,6 +523,7 @@ def _output(data, parents, backward, op):
 
 
 _new_tensor = object.__new__
+_ndarray = np.ndarray  # a global lookup, cheaper than np.ndarray in the walk
 
 
 def _pow(base, exponent):
@@ -708,10 +709,20 @@ def _propagate(root, grad, retain_graph):
             _add_to_leaf(node, grad_node, node._grad_owned)
             continue
         grads_in = backward(grad_node)
-        op = node._op
         for parent, grad_in in zip(node._parents, grads_in):
-            if grad_in is not None and parent.requires_grad:
-                _add_grad(parent, grad_in, op)
+            if grad_in is None or not parent.requires_grad:
+                continue
+            # The common case, a parent's first gradient and a dense one of its
+            # shape and dtype, is taken here: it saves a call per edge.
+            if (
+                parent._grad_sum is None
+                and type(grad_in) is _ndarray
+                and grad_in.shape == parent.data.shape
+                and grad_in.dtype is parent.data.dtype
+            ):
+                parent._grad_sum = grad_in
+            else:
+                _add_grad(parent, grad_in, node._op)
         if not retain_graph:
             node._parents = None
             node._backward = None
@@ -841,6 +852,13 @@ def _as_tensors(items, name):
     items = list(items)
     if not items:
         raise ValueError(f"{name} needs at least one tensor")
+    first = items[0]
+    dtype = first.data.dtype if type(first) is Tensor else None
+    for item in items:  # an RNN's steps: all Tensors of one dtype, kept as they are
+        if type(item) is not Tensor or item.data.dtype is not dtype:
+            break
+    else:
+        return items
     first = next((t for t in items if isinstance(t, Tensor)), None)
     if first is None:
         return [Tensor(t) for t in items]

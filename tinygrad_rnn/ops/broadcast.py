@@ -27,4 +27,4 @@ def unbroadcast(grad, shape):
     size_one = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if size_one:
         grad = np.add.reduce(grad, axis=size_one, keepdims=True)
-    return np.reshape(grad, shape)
+    return grad.reshape(shape)
