@@ -114,3 +114,42 @@ def test_each_thread_has_its_own_stock(monkeypatch):
     thread.join()
     assert theirs and [id(a) for a in _stocked()] == ours
     assert not any(np.shares_memory(a, b) for a in _stocked() for b in theirs)
+
+
+def test_an_array_is_lent_again_only_when_nothing_refers_to_it(monkeypatch):
+    monkeypatch.setattr(buffers, "MIN_BYTES", 0)
+    buffers.release()
+    shape, dtype = (4, 3), np.dtype(np.float64)
+    with buffers.lending():
+        first = buffers.zeros(shape, dtype)
+        first_id = id(first)
+        view = first[1:]
+        del first
+        second = buffers.zeros(shape, dtype)  # the first is still seen through view
+        assert not np.shares_memory(second, view)
+        del view
+        third = buffers.zeros(shape, dtype)
+        assert id(third) == first_id  # nothing refers to the first any more
+        assert not np.shares_memory(second, third)
+    assert len(_stocked()) == 2
+
+
+def test_a_long_sequence_cycles_through_a_few_step_buffers(monkeypatch):
+    # Every step's gradient sum and dL/dh are lent; each is free again once the walk
+    # has passed its step, so 200 steps need a handful of arrays, not hundreds.
+    monkeypatch.setattr(buffers, "MIN_BYTES", 0)
+    rng = np.random.default_rng(4)
+    model = _model(rng)
+    expected = _grads(
+        model, rng.standard_normal((3, 200, 6)), rng.integers(0, 6, (3, 200))
+    )
+    per_step = [a for a in _stocked() if a.shape == (3, 16)]
+    assert 1 <= len(per_step) <= 6
+    buffers.release()
+    rng = np.random.default_rng(4)
+    model = _model(rng)
+    fresh = _grads(
+        model, rng.standard_normal((3, 200, 6)), rng.integers(0, 6, (3, 200))
+    )
+    for got, want in zip(expected, fresh):
+        np.testing.assert_array_equal(got, want)

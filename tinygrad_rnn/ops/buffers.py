@@ -7,18 +7,26 @@ fills it: the C allocator returns the freed memory to the operating system at th
 of the step, and every 4 KB page of it faults in again the next time it is written.
 This module keeps those arrays instead.
 
-The rule that makes it safe: an array from :func:`empty` or :func:`zeros` is valid
-until the ``backward()`` that asked for it ends. The engine never lets one outlive
-that: a leaf's ``.grad`` is always an array the engine allocated for it, or a copy.
-When that ``backward()`` ends, its arrays become the stock for the next one in the
-same thread; arrays the next one does not ask for are dropped then, so the stock never
-holds more than one ``backward()``'s worth. :func:`release` drops it at once.
+The rules that make it safe:
+
+- An array from :func:`empty` or :func:`zeros` belongs to the running ``backward()``.
+  The engine never lets one outlive it: a leaf's ``.grad`` is always an array the
+  engine allocated for it, or a copy.
+- Within that ``backward()``, an array is lent again only once nothing but this module
+  refers to it: no variable, no view (a view refers to its base array), no saved
+  gradient. That is what its reference count says, the test NumPy itself uses to
+  reuse temporaries in place. The per-step gradients of a long sequence thus cycle
+  through a few arrays instead of one per step.
+- When the ``backward()`` ends, its arrays become the stock for the next one in the
+  same thread; arrays the next one does not ask for are dropped then, so the stock
+  never holds more than one ``backward()``'s worth. :func:`release` drops it at once.
 
 Arrays smaller than ``MIN_BYTES`` are allocated as usual: the allocator keeps small
 blocks itself, and a lookup here would cost more than it saves.
 """
 
 import math
+import sys
 import threading
 
 import numpy as np
@@ -27,14 +35,19 @@ MIN_BYTES = 1 << 16
 
 
 class _Stock(threading.local):
-    """One thread's arrays: ``free`` from the last backward(), ``lent`` to this one."""
+    """One thread's arrays, by (shape, dtype): ``free`` from the last backward(),
+    ``lent`` to the running one (None when none runs)."""
 
     def __init__(self):
-        self.free = {}  # (shape, dtype) -> [arrays]
-        self.lent = None  # [((shape, dtype), array)] while a backward() runs
+        self.free = {}
+        self.lent = None
 
 
 _stock = _Stock()
+
+# sys.getrefcount(array) for an array held only by a list of this module, read while
+# a loop variable names it: the list, the variable and getrefcount's own argument.
+_UNUSED = 3
 
 
 class lending:
@@ -44,22 +57,16 @@ class lending:
     ``backward()``, and this costs a third as much.
     """
 
-    __slots__ = ("lent",)
+    __slots__ = ("outermost",)
 
     def __enter__(self):
-        if _stock.lent is None:
-            _stock.lent = self.lent = []
-        else:  # already inside one: its end hands the arrays back
-            self.lent = None
+        self.outermost = _stock.lent is None
+        if self.outermost:  # else already inside one, whose end hands them back
+            _stock.lent = {}
 
     def __exit__(self, *exc_info):
-        lent = self.lent
-        if lent is not None:
-            _stock.lent = None
-            free = {}
-            for key, array in lent:
-                free.setdefault(key, []).append(array)
-            _stock.free = free
+        if self.outermost:
+            _stock.free, _stock.lent = _stock.lent, None
 
 
 def empty(shape, dtype):
@@ -68,7 +75,7 @@ def empty(shape, dtype):
     lent = _stock.lent
     if lent is None or math.prod(shape) * dtype.itemsize < MIN_BYTES:
         return np.empty(shape, dtype)
-    return _take(lent, shape, dtype, zero=False)
+    return _take(lent, (shape, dtype), zero=False)
 
 
 def zeros(shape, dtype):
@@ -77,19 +84,24 @@ def zeros(shape, dtype):
     lent = _stock.lent
     if lent is None or math.prod(shape) * dtype.itemsize < MIN_BYTES:
         return np.zeros(shape, dtype)
-    return _take(lent, shape, dtype, zero=True)
+    return _take(lent, (shape, dtype), zero=True)
 
 
-def _take(lent, shape, dtype, zero):
-    key = (shape, dtype)
-    stock = _stock.free.get(key)
-    if stock:
-        array = stock.pop()
-        if zero:
-            array.fill(0)
+def _take(lent, key, zero):
+    arrays = lent.setdefault(key, [])
+    for array in arrays:  # lent before in this backward(), and nobody holds it now
+        if sys.getrefcount(array) == _UNUSED:
+            break
     else:
-        array = np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
-    lent.append((key, array))
+        stock = _stock.free.get(key)
+        if not stock:  # calloc's fresh pages are zero already: no fill needed
+            array = np.zeros(*key) if zero else np.empty(*key)
+            arrays.append(array)
+            return array
+        array = stock.pop()
+        arrays.append(array)
+    if zero:
+        array.fill(0)
     return array
 
 
