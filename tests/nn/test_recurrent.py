@@ -81,6 +81,26 @@ def test_recurrent_kernel_gradient_is_the_sum_over_steps():
     np.testing.assert_allclose(total, np.sum(contributions, axis=0), rtol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "linear"])
+@pytest.mark.parametrize("steps", [1, 2, 5])
+def test_no_initial_state_is_a_zero_state(steps, activation):
+    # Without an initial state the first step skips 0 @ U; the outputs and every
+    # gradient are those of an explicit zero state, and with a single step U still
+    # gets its zero gradient (an array, as in PyTorch and Keras, not None).
+    x = np.random.default_rng(5).standard_normal((3, steps, 4))
+    results = []
+    for initial_state in (None, np.zeros((3, 6))):
+        rnn = _rnn(4, 6, return_sequences=True, activation=activation)
+        y = rnn(x, initial_state=initial_state)
+        (y * y).sum().backward()
+        results.append((y.data, [p.grad for p in rnn.parameters()]))
+    (y_none, grads_none), (y_zero, grads_zero) = results
+    np.testing.assert_allclose(y_none, y_zero, rtol=1e-15, atol=0)
+    for got, want in zip(grads_none, grads_zero):
+        assert got is not None
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
 def test_initial_state_is_used_and_checked():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 4))

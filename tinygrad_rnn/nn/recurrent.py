@@ -10,7 +10,9 @@ cell interface, which an LSTM or GRU cell also fits:
   (T, B, F));
 - ``cell.initial_state(batch, dtype)``: a tuple of zero state tensors;
 - ``cell.step(x_proj_t, state)``: one step from the projected input (B, G) and the
-  previous state tuple; returns ``(y_t, new_state)``.
+  previous state tuple; returns ``(y_t, new_state)``. ``state=None`` stands for the
+  zero state: RNN passes it at the first of several steps started from zeros, which
+  then skips the recurrent product (``0 @ U``), since it could only add zeros.
 
 Shape letters: B batch, T time steps, F input features, H hidden units.
 """
@@ -91,9 +93,15 @@ class SimpleRNNCell(Module):
         return (Tensor(np.zeros((batch, self.hidden_size), dtype=dtype)),)
 
     def step(self, x_proj_t, state):
-        """h_t = act(x_proj_t + h_{t-1} @ recurrent_kernel); returns (h_t, (h_t,))."""
-        (h_prev,) = state
-        z = addmm(x_proj_t, h_prev, self.recurrent_kernel)  # x_t + h_prev @ U
+        """h_t = act(x_proj_t + h_{t-1} @ recurrent_kernel); returns (h_t, (h_t,)).
+
+        ``state=None`` means h_{t-1} = 0, and then h_t = act(x_proj_t).
+        """
+        if state is None:
+            z = x_proj_t
+        else:
+            (h_prev,) = state
+            z = addmm(x_proj_t, h_prev, self.recurrent_kernel)  # x_t + h_prev @ U
         h = activate(z, self.activation)
         return h, (h,)  # (B, H)
 
@@ -101,7 +109,7 @@ class SimpleRNNCell(Module):
         """One step from a raw input x_t (B, F); state defaults to zeros."""
         x_t = as_input(x_t, self.dtype)
         check_input("SimpleRNNCell", x_t, 2, self.input_size, self.dtype)
-        if state is None:
+        if state is None:  # zeros, passed for real so that U gets a gradient
             state = self.initial_state(x_t.shape[0], self.dtype)
         else:
             state = checked_state(self, state, x_t.shape[0])
@@ -144,10 +152,12 @@ class RNN(Module):
         batch, steps = x.shape[:2]
         if steps == 0:
             raise ValueError(f"{type(self).__name__} got an input with no time steps")
-        if initial_state is None:
-            state = cell.initial_state(batch, x.dtype)
-        else:
+        if initial_state is not None:
             state = checked_state(cell, initial_state, batch)
+        elif steps > 1:
+            state = None  # zeros: the first step skips the product 0 @ U
+        else:  # one step: U still gets its (zero) gradient, as in PyTorch and Keras
+            state = cell.initial_state(batch, x.dtype)
 
         # Time-major, so that each step's slice x_proj[t] is one contiguous block.
         x_proj = cell.project(x.transpose(1, 0, 2))  # (T, B, G)
