@@ -377,6 +377,28 @@ def test_bad_shapes_give_errors_naming_the_shapes():
         tr.Tensor(np.ones((2, 3)))[5]
 
 
+def test_addmm_at_reads_one_slice_of_c_and_checks_it():
+    rng = np.random.default_rng(6)
+    c = _leaf(rng.standard_normal((4, 2, 3)))
+    a, b = _leaf(rng.standard_normal((2, 5))), _leaf(rng.standard_normal((5, 3)))
+    y = tr.addmm(c, a, b, at=-2)
+    np.testing.assert_allclose(y.data, c.data[2] + a.data @ b.data, rtol=1e-15)
+    (y * y).sum().backward()
+    expected = np.zeros((4, 2, 3))
+    expected[2] = 2 * y.data  # only the slice that was read gets a gradient
+    np.testing.assert_allclose(c.grad, expected, rtol=1e-15)
+    for at, error, message in [
+        (4, IndexError, r"at=4 is out of range for c of shape \(4, 2, 3\)"),
+        (-5, IndexError, "at=-5 is out of range"),
+        (1.0, TypeError, "at must be an int, got 1.0"),
+        (True, TypeError, "at must be an int"),
+    ]:
+        with pytest.raises(error, match=message):
+            tr.addmm(c, a, b, at=at)
+    with pytest.raises(ValueError, match=r"addmm on shapes \(4, 2, 4\)"):
+        tr.addmm(_leaf(np.ones((4, 2, 4))), a, b, at=0)
+
+
 # ------------------------------------------------------------- stability
 
 

@@ -557,22 +557,27 @@ def matmul(a, b):
     return _apply("matmul", a, b, needs=needs)
 
 
-def addmm(c, a, b):
-    """``c + a @ b`` for a 2-D matrix b, recorded as one op.
+def addmm(c, a, b, at=None):
+    """``c + a @ b`` for a 2-D matrix b, recorded as one op; with ``at``,
+    ``c[at] + a @ b``.
 
     The same numbers as writing ``c + a @ b``, with one recorded op and one array
-    fewer: the affine map of a layer (``addmm(bias, x, kernel)``) or the recurrent
-    part of an RNN step (``addmm(x_t, h_prev, recurrent_kernel)``).
+    fewer: the affine map of a layer (``addmm(bias, x, kernel)``). ``at`` reads one
+    slice of c along its first axis inside the same op, without a separate indexing
+    op: an RNN step adds its projected input and the recurrent product as
+    ``addmm(x_proj, h_prev, recurrent_kernel, at=t)``, ``x_proj[t] + h_prev @ U``.
 
     Shapes:
-        c: broadcastable to (..., M), and no larger
+        c: broadcastable to (..., M), and no larger; with ``at``, c[at] is
         a: (..., K), rank >= 1
         b: (K, M)
         returns: (..., M)
 
     Raises:
-        ValueError: if b is not 2-D, the inner sizes differ, or c does not broadcast
-            to the product's shape.
+        ValueError: if b is not 2-D, the inner sizes differ, or c (c[at]) does not
+            broadcast to the product's shape.
+        TypeError: if ``at`` is not an int.
+        IndexError: if ``at`` is out of range for c's first axis.
     """
     if type(a) is not Tensor:
         a = c._lift(a) if isinstance(c, Tensor) else Tensor(a)
@@ -592,13 +597,26 @@ def addmm(c, a, b):
             f"addmm: inner sizes differ, {a.shape} @ {b.shape} "
             f"({a.shape[-1]} != {b.shape[0]})"
         )
+    if at is not None and type(at) is not int:
+        _check_at(at, c.data.shape)
     needs = (c.requires_grad, a.requires_grad, b.requires_grad)
     inputs = (c, a, b)
     try:  # a fixed-argument call: this runs at every time step
-        data, backward = _ADDMM(c.data, a.data, b.data, needs)
+        data, backward = _ADDMM(c.data, a.data, b.data, needs, at)
     except ValueError as error:  # c does not broadcast to the product
         raise _op_error("addmm", inputs, error) from None
+    except IndexError:  # at is out of range
+        _check_at(at, c.data.shape)
+        raise
     return _output(data, inputs, backward, "addmm")
+
+
+def _check_at(at, shape_c):
+    """Raise unless ``at`` is an int naming a slice of c's first axis."""
+    if isinstance(at, bool) or not isinstance(at, (int, np.integer)):
+        raise TypeError(f"addmm: at must be an int, got {at!r}")
+    if not shape_c or not -shape_c[0] <= at < shape_c[0]:
+        raise IndexError(f"addmm: at={at} is out of range for c of shape {shape_c}")
 
 
 _ADDMM = OPS["addmm"]

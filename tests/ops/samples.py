@@ -196,10 +196,16 @@ def _addmm(draw):
     c_shape = tuple(
         draw(st.sampled_from([1, n])) for n in out_shape[draw(st.integers(0, 3)) :]
     )
+    # with at, c holds such slices along a first axis of its own (an RNN's x_proj)
+    at = None
+    if draw(st.booleans()):
+        count = draw(st.integers(1, 3))
+        at = draw(st.integers(-count, count - 1))
+        c_shape = (count,) + c_shape
     c = _leaf(draw(_array(c_shape)))
     a = _leaf(draw(_array(lead + (rows, k))))
     b = _leaf(draw(_array((k, m))))
-    return (lambda c, a, b: tr.addmm(c, a, b)), [c, a, b], {}
+    return (lambda c, a, b: tr.addmm(c, a, b, at=at)), [c, a, b], {}
 
 
 @st.composite

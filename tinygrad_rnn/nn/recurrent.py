@@ -7,12 +7,14 @@ cell interface, which an LSTM or GRU cell also fits:
 - ``cell.input_size``, ``cell.hidden_size``;
 - ``cell.project(x)``: the input's contribution to every step at once,
   (..., F) -> (..., G), one matmul for the whole sequence (RNN passes x time-major,
-  (T, B, F));
+  (T, B, F), and gets x_proj (T, B, G));
 - ``cell.initial_state(batch, dtype)``: a tuple of zero state tensors;
-- ``cell.step(x_proj_t, state)``: one step from the projected input (B, G) and the
-  previous state tuple; returns ``(y_t, new_state)``. ``state=None`` stands for the
-  zero state: RNN passes it at the first of several steps started from zeros, which
-  then skips the recurrent product (``0 @ U``), since it could only add zeros.
+- ``cell.step(x_proj, t, state)``: step t, from the projected input x_proj[t] (B, G)
+  and the previous state tuple; returns ``(y_t, new_state)``. The cell reads x_proj[t]
+  inside its first op (``addmm(x_proj, h_prev, U, at=t)``), so that reading it is not
+  an op of its own. ``state=None`` stands for the zero state: RNN passes it at the
+  first of several steps started from zeros, which then skips the recurrent product
+  (``0 @ U``), since it could only add zeros.
 
 Shape letters: B batch, T time steps, F input features, H hidden units.
 """
@@ -92,16 +94,16 @@ class SimpleRNNCell(Module):
         """(h_0,) with h_0 = zeros (B, H)."""
         return (Tensor(np.zeros((batch, self.hidden_size), dtype=dtype)),)
 
-    def step(self, x_proj_t, state):
-        """h_t = act(x_proj_t + h_{t-1} @ recurrent_kernel); returns (h_t, (h_t,)).
+    def step(self, x_proj, t, state):
+        """h_t = act(x_proj[t] + h_{t-1} @ recurrent_kernel); returns (h_t, (h_t,)).
 
-        ``state=None`` means h_{t-1} = 0, and then h_t = act(x_proj_t).
+        ``state=None`` means h_{t-1} = 0, and then h_t = act(x_proj[t]).
         """
         if state is None:
-            z = x_proj_t
+            z = x_proj[t]
         else:
             (h_prev,) = state
-            z = addmm(x_proj_t, h_prev, self.recurrent_kernel)  # x_t + h_prev @ U
+            z = addmm(x_proj, h_prev, self.recurrent_kernel, at=t)  # x_t + h_prev @ U
         h = activate(z, self.activation)
         return h, (h,)  # (B, H)
 
@@ -113,7 +115,8 @@ class SimpleRNNCell(Module):
             state = self.initial_state(x_t.shape[0], self.dtype)
         else:
             state = checked_state(self, state, x_t.shape[0])
-        return self.step(self.project(x_t), state)
+        x_proj = self.project(x_t.reshape(1, *x_t.shape))  # a sequence of one step
+        return self.step(x_proj, 0, state)
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}, activation={self.activation}"
@@ -163,7 +166,7 @@ class RNN(Module):
         x_proj = cell.project(x.transpose(1, 0, 2))  # (T, B, G)
         outputs = []
         for t in range(steps):
-            y_t, state = cell.step(x_proj[t], state)  # (B, H)
+            y_t, state = cell.step(x_proj, t, state)  # (B, H)
             outputs.append(y_t)
 
         y = stack(outputs, axis=1) if self.return_sequences else outputs[-1]

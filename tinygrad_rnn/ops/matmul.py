@@ -17,6 +17,7 @@ import numpy as np
 
 from tinygrad_rnn.ops import buffers, register
 from tinygrad_rnn.ops.broadcast import unbroadcast
+from tinygrad_rnn.ops.shape import Scatter
 
 
 class WeightGrad:
@@ -173,23 +174,30 @@ def matmul(a, b, needs=(True, True)):
 
 
 @register("addmm")
-def addmm(c, a, b, needs=(True, True, True)):
+def addmm(c, a, b, needs=(True, True, True), at=None):
     """c + a @ b for a 2-D b, as one op (GEMM's C + A B): a layer's x @ kernel + bias,
-    or an RNN step's x_t + h_prev @ recurrent_kernel, without keeping a @ b apart.
+    or, with ``at``, c[at] + a @ b: an RNN step's x_proj[t] + h_prev @
+    recurrent_kernel, without keeping a @ b apart or recording the indexing.
 
     Shapes:
-        c: broadcastable to (..., M)
+        c: broadcastable to (..., M); with ``at``, c[at] is
         a: (..., K)
         b: (K, M)
         returns: (..., M)
     """
     y, rows_a = _times_weight(a, b)
-    y += c  # c broadcasts into the fresh product; it may not enlarge it
-    shape_a, shape_c = a.shape, c.shape
+    c_used = c if at is None else c[at]
+    y += c_used  # c broadcasts into the fresh product; it may not enlarge it
+    shape_a, shape_c = a.shape, c_used.shape
 
     def backward(grad_y):
-        # dL/dc = dL/dy summed over c's broadcast axes; a and b as in matmul
-        grad_c = unbroadcast(grad_y, shape_c) if needs[0] else None
+        # dL/dc = dL/dy summed over c's broadcast axes, and with at, only c[at] gets
+        # it (a sparse gradient, as indexing gives); a and b as in matmul
+        grad_c = None
+        if needs[0]:
+            grad_c = unbroadcast(grad_y, shape_c)
+            if at is not None:
+                grad_c = Scatter(at, grad_c, False)
         grad_a, grad_b = _times_weight_grads(
             grad_y, b, rows_a, shape_a, needs[1], needs[2]
         )
