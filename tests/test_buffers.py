@@ -1,5 +1,6 @@
 """Gradient buffers lent for one backward() and reused by the next (ops/buffers.py)."""
 
+import sys
 import threading
 
 import numpy as np
@@ -153,3 +154,40 @@ def test_a_long_sequence_cycles_through_a_few_step_buffers(monkeypatch):
     )
     for got, want in zip(expected, fresh):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_request_of_a_new_shape_empties_the_stock(monkeypatch):
+    # Another batch size means the kept arrays would only wait, alive, until the
+    # backward() ends: they are dropped at the first request they cannot serve.
+    monkeypatch.setattr(buffers, "MIN_BYTES", 0)
+    dtype = np.dtype(np.float64)
+    with buffers.lending():
+        buffers.zeros((2, 3), dtype)
+        buffers.empty((2, 5), dtype)
+    assert len(_stocked()) == 2
+    with buffers.lending():
+        buffers.zeros((2, 3), dtype)  # served from the stock, which is kept
+        assert len(_stocked()) == 1
+        buffers.zeros((4, 3), dtype)  # a shape the stock has not got
+        assert _stocked() == []
+
+
+def test_release_also_drops_the_weight_gradient_scratch_blocks():
+    w = tr.Tensor(np.ones((3, 2)), requires_grad=True)
+    x = tr.Tensor(np.ones((2, 3)))
+    ((x @ w).sum() + (x @ w).sum()).backward()  # two contributions: a stacked sum
+    assert buffers._stock.blocks is not None
+    tr.release_buffers()
+    assert buffers._stock.blocks is None and _stocked() == []
+
+
+def test_the_unused_count_is_measured_not_assumed():
+    # CPython 3.14 counts one reference fewer in _take's loop than 3.11 does; the
+    # count is read off the same loop, so reuse stays exact on either.
+    arrays = [np.empty(0)]
+    held = arrays[0]
+    for array in arrays:
+        assert sys.getrefcount(array) == buffers._UNUSED + 1  # `held` refers to it
+    del held
+    for array in arrays:
+        assert sys.getrefcount(array) == buffers._UNUSED

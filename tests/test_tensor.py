@@ -91,16 +91,16 @@ def test_weight_gradient_scratch_blocks_are_kept_per_thread():
     # The blocks that stack a weight's contributions are kept between backward()
     # calls, one pair per thread: NumPy releases the GIL inside the GEMM, and a
     # thread running backward() at the same time must not overwrite them.
-    from tinygrad_rnn.ops.matmul import _scratch_blocks
+    from tinygrad_rnn.ops.buffers import scratch_blocks
 
-    mine = _scratch_blocks(1000)
-    assert _scratch_blocks(1000) is mine  # kept, not allocated again
-    assert len(_scratch_blocks(5000)[0]) >= 5000  # grown when a sum needs more
+    mine = scratch_blocks(1000)
+    assert scratch_blocks(1000) is mine  # kept, not allocated again
+    assert len(scratch_blocks(5000)[0]) >= 5000  # grown when a sum needs more
     theirs = []
-    thread = threading.Thread(target=lambda: theirs.append(_scratch_blocks(1000)))
+    thread = threading.Thread(target=lambda: theirs.append(scratch_blocks(1000)))
     thread.start()
     thread.join()
-    ours = _scratch_blocks(1000)
+    ours = scratch_blocks(1000)
     assert not np.shares_memory(theirs[0][0], ours[0])
     assert not np.shares_memory(theirs[0][1], ours[1])
 
@@ -125,15 +125,15 @@ def test_join_ops_name_a_bad_axis(join, axis, error, message):
 def test_weight_gradient_rows_larger_than_a_block_keep_no_scratch(monkeypatch):
     # When one row of a contribution exceeds BLOCK_BYTES, every block holds a single
     # contribution and is multiplied where it lies: no scratch is taken or grown.
-    from tinygrad_rnn.ops import matmul
+    from tinygrad_rnn.ops import buffers, matmul
 
-    monkeypatch.setattr(matmul, "_scratch", threading.local())
+    buffers.release()
     monkeypatch.setattr(matmul.WeightGrad, "BLOCK_BYTES", 64)
     w = _leaf(np.ones((2, 100)))  # a row of 100 float64 is 800 bytes
     x = tr.Tensor(np.ones((1, 2)))
     ((x @ w).sum() + (x @ w).sum()).backward()
     np.testing.assert_array_equal(w.grad, np.full((2, 100), 2.0))
-    assert getattr(matmul._scratch, "blocks", None) is None
+    assert buffers._stock.blocks is None
 
 
 def test_leaf_gradients_accumulate_across_backward_calls():

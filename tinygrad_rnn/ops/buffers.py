@@ -21,8 +21,15 @@ The rules that make it safe:
   same thread; arrays the next one does not ask for are dropped then, so the stock
   never holds more than one ``backward()``'s worth. :func:`release` drops it at once.
 
+A change of shapes (another batch size, a shorter last chunk) empties the stock at
+the first request it cannot serve, so that arrays of the old shapes do not stay alive
+through the whole step.
+
 Arrays smaller than ``MIN_BYTES`` are allocated as usual: the allocator keeps small
 blocks itself, and a lookup here would cost more than it saves.
+
+The same per-thread store keeps the two scratch blocks in which a weight's gradient
+contributions are stacked (:func:`scratch_blocks`, used by ``ops/matmul.py``).
 """
 
 import math
@@ -36,18 +43,34 @@ MIN_BYTES = 1 << 16
 
 class _Stock(threading.local):
     """One thread's arrays, by (shape, dtype): ``free`` from the last backward(),
-    ``lent`` to the running one (None when none runs)."""
+    ``lent`` to the running one (None when none runs); and the scratch blocks."""
 
     def __init__(self):
         self.free = {}
         self.lent = None
+        self.blocks = None
 
 
 _stock = _Stock()
 
-# sys.getrefcount(array) for an array held only by a list of this module, read while
-# a loop variable names it: the list, the variable and getrefcount's own argument.
-_UNUSED = 3
+
+def _unused_count():
+    """What sys.getrefcount reads, in :func:`_take`'s loop, for an array that only
+    the list holds: the list, the loop variable and (before Python 3.14, whose
+    borrowed loads no longer count) getrefcount's own argument. Measured with the
+    same code rather than assumed, since it differs between Python versions."""
+    arrays = [np.empty(0)]
+    for array in arrays:
+        return sys.getrefcount(array)
+
+
+# Reuse within one backward() needs exact reference counts: CPython with the GIL.
+_UNUSED = _unused_count()
+if (
+    sys.implementation.name != "cpython"
+    or not getattr(sys, "_is_gil_enabled", lambda: True)()
+):
+    _UNUSED = None  # never equal to a count: arrays are only reused across backwards
 
 
 class lending:
@@ -88,12 +111,15 @@ def zeros(shape, dtype):
 
 
 def _take(lent, key, zero):
+    free = _stock.free
+    if free and key not in free:  # shapes changed: the old arrays would only wait
+        free = _stock.free = {}
     arrays = lent.setdefault(key, [])
     for array in arrays:  # lent before in this backward(), and nobody holds it now
         if sys.getrefcount(array) == _UNUSED:
             break
     else:
-        stock = _stock.free.get(key)
+        stock = free.get(key)
         if not stock:  # calloc's fresh pages are zero already: no fill needed
             array = np.zeros(*key) if zero else np.empty(*key)
             arrays.append(array)
@@ -105,6 +131,19 @@ def _take(lent, key, zero):
     return array
 
 
+def scratch_blocks(nbytes):
+    """This thread's two scratch byte buffers, of at least ``nbytes`` each."""
+    blocks = _stock.blocks
+    if blocks is None or len(blocks[0]) < nbytes:
+        blocks = _stock.blocks = (
+            np.empty(nbytes, np.uint8),
+            np.empty(nbytes, np.uint8),
+        )
+    return blocks
+
+
 def release():
-    """Drop this thread's stock of gradient buffers (they are freed when unused)."""
+    """Drop the memory kept for the next backward() of the calling thread: its stock
+    of gradient buffers and its scratch blocks. Other threads keep theirs."""
     _stock.free = {}
+    _stock.blocks = None
