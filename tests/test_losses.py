@@ -133,3 +133,27 @@ def test_cross_entropy_warns_on_probabilities():
     probs = tr.Tensor(np.full((2, 4), 0.25))
     with pytest.warns(UserWarning, match="look like probabilities"):
         tr.losses.cross_entropy(probs, np.array([1, 2]))
+
+
+@pytest.mark.parametrize(
+    "loss", [tr.losses.cross_entropy, tr.losses.categorical_crossentropy]
+)
+def test_an_empty_batch_is_named_instead_of_giving_nan(loss):
+    with pytest.raises(ValueError, match=r"shape \(0, 3, 4\) hold no positions"):
+        loss(tr.Tensor(np.zeros((0, 3, 4))), np.zeros((0, 3), dtype=int))
+
+
+@pytest.mark.parametrize("epsilon", [0.5, 0.9, -1.0])
+def test_categorical_crossentropy_checks_epsilon(epsilon):
+    probs = tr.Tensor(np.full((2, 4), 0.25))
+    with pytest.raises(
+        ValueError, match=f"epsilon must lie in \\[0, 0.5\\), got {epsilon}"
+    ):
+        tr.losses.categorical_crossentropy(probs, np.array([0, 1]), epsilon=epsilon)
+
+
+def test_mean_squared_error_needs_tensor_predictions_and_elements():
+    with pytest.raises(TypeError, match="predictions must be a Tensor"):
+        tr.losses.mean_squared_error(np.zeros((2, 5)), np.ones((2, 5)))
+    with pytest.raises(ValueError, match=r"shape \(0, 5\) are empty"):
+        tr.losses.mean_squared_error(tr.Tensor(np.zeros((0, 5))), np.ones((0, 5)))

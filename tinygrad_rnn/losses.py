@@ -77,6 +77,11 @@ def _check_predictions(predictions, name):
             f"{name}: predictions need a batch and a class axis, "
             f"got {predictions.shape}"
         )
+    if predictions.size == 0 and predictions.shape[-1] != 0:
+        raise ValueError(
+            f"{name}: predictions of shape {predictions.shape} hold no positions "
+            "(an empty batch or sequence): their mean is undefined"
+        )
 
 
 def _look_like_probabilities(values):
@@ -141,10 +146,13 @@ def categorical_crossentropy(probs, targets, epsilon=KERAS_EPSILON):
     Args:
         probs: Tensor (..., C) of probabilities.
         targets: integer ids (...) or one-hot targets (..., C).
-        epsilon: the clipping bound.
+        epsilon: the clipping bound, in [0, 0.5).
 
     Returns:
         A scalar Tensor.
+
+    Raises:
+        ValueError: if the targets do not fit, or epsilon is out of range.
 
     Warns:
         UserWarning: if a prediction lies outside [0, 1] (logits passed by mistake).
@@ -154,6 +162,11 @@ def categorical_crossentropy(probs, targets, epsilon=KERAS_EPSILON):
         probability saturated at 0 or 1 stops learning there.
     """
     _check_predictions(probs, "categorical_crossentropy")
+    if not 0.0 <= epsilon < 0.5:
+        raise ValueError(
+            f"categorical_crossentropy: epsilon must lie in [0, 0.5), got {epsilon}; "
+            "the probabilities are clipped to [epsilon, 1 - epsilon]"
+        )
     ids, dense = _targets(targets, probs, "categorical_crossentropy")
     if probs.size and (probs.data.min() < 0.0 or probs.data.max() > 1.0):
         warnings.warn(
@@ -173,8 +186,18 @@ def mean_squared_error(predictions, targets):
     """mean((predictions - targets) ** 2) over every element.
 
     Raises:
-        ValueError: if the shapes differ.
+        TypeError: if the predictions are not a Tensor.
+        ValueError: if the shapes differ, or there are no elements.
     """
+    if not isinstance(predictions, Tensor):
+        raise TypeError(
+            f"mean_squared_error: predictions must be a Tensor, got {type(predictions)}"
+        )
+    if predictions.size == 0:
+        raise ValueError(
+            f"mean_squared_error: predictions of shape {predictions.shape} are empty: "
+            "their mean is undefined"
+        )
     target_shape = np.shape(targets.data if isinstance(targets, Tensor) else targets)
     if predictions.shape != target_shape:
         raise ValueError(

@@ -119,6 +119,8 @@ def test_initial_state_is_used_and_checked():
         rnn(x, initial_state=np.zeros((3, 5)))
     with pytest.raises(ValueError, match="needs 1 tensor"):
         rnn(x, initial_state=(h0, h0))
+    with pytest.raises(ValueError, match="a list is read as one item per state"):
+        rnn(x, initial_state=h0.tolist())
 
 
 def test_cell_called_alone_is_one_step():

@@ -213,10 +213,16 @@ def checked_state(cell, state, batch):
     Raises:
         ValueError: naming the expected and actual count or shapes.
     """
+    given_state = state
     state = _as_state_tuple(state)
     expected = cell.initial_state(batch, cell.dtype)
     if len(state) != len(expected):
-        raise ValueError(f"state needs {len(expected)} tensor(s), got {len(state)}")
+        hint = ""
+        if isinstance(given_state, list):
+            hint = "; a list is read as one item per state tensor: pass an array"
+        raise ValueError(
+            f"state needs {len(expected)} tensor(s), got {len(state)}{hint}"
+        )
     checked = []
     for given, zero in zip(state, expected):
         given = as_input(given, cell.dtype)
