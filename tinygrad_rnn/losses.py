@@ -168,7 +168,7 @@ def categorical_crossentropy(probs, targets, epsilon=KERAS_EPSILON):
             "the probabilities are clipped to [epsilon, 1 - epsilon]"
         )
     ids, dense = _targets(targets, probs, "categorical_crossentropy")
-    if probs.size and (probs.data.min() < 0.0 or probs.data.max() > 1.0):
+    if probs.data.min() < 0.0 or probs.data.max() > 1.0:  # not empty: checked
         warnings.warn(
             "categorical_crossentropy: predictions lie outside [0, 1], so they are not "
             "probabilities; end the model with a softmax, or use cross_entropy on "

@@ -870,14 +870,11 @@ def _as_tensors(items, name):
     items = list(items)
     if not items:
         raise ValueError(f"{name} needs at least one tensor")
-    first = items[0]
-    dtype = first.data.dtype if type(first) is Tensor else None
-    for item in items:  # an RNN's steps: all Tensors of one dtype, kept as they are
-        if type(item) is not Tensor or item.data.dtype is not dtype:
-            break
-    else:
-        return items
     first = next((t for t in items if isinstance(t, Tensor)), None)
     if first is None:
         return [Tensor(t) for t in items]
-    return [first._lift(t) for t in items]
+    dtype = first.data.dtype
+    for item in items:  # an RNN's steps: all Tensors of one dtype, kept as they are
+        if type(item) is not Tensor or item.data.dtype is not dtype:
+            return [first._lift(t) for t in items]
+    return items
